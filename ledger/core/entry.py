@@ -1,0 +1,269 @@
+"""Log entries and their postings, as immutable records, and the rules they must obey.
+
+An entry is one fact in the append-only log. Its *leaf* is the RFC 8785 canonical JSON of::
+
+    {"v": 1, "seq": 0, "kind": "doc.anchor", "time": "2026-01-01T00:00:00.000000Z",
+     "actor": "bureau:350428", "prev": "<hex leaf hash of seq-1, or 64 zeros>",
+     "body": {...}, "postings": [{"account": ..., "commodity": ..., "amount": ...}]}
+
+The leaf bytes are stored exactly as hashed; every other column is derived from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_json
+from ledger.core.errors import ValidationError
+from ledger.core.hashing import leaf_hash
+
+LEAF_VERSION = 1
+GENESIS_PREV = bytes(32)
+
+#: Commodities and the integer unit their amounts are counted in.
+COMMODITIES: Mapping[str, str] = {"CNY": "fen", "CO2E": "kg"}
+
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+#: Beancount-compatible account names: a root type, then capitalised components.
+ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
+MAX_ACTOR_LEN = 200
+MAX_ACCOUNT_LEN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One leg of an entry.
+
+    Attributes:
+      account: hierarchical Beancount-style name, e.g. ``Assets:Village:350428102201:Collective``.
+      commodity: ``CNY`` (amount in fen) or ``CO2E`` (amount in kg).
+      amount: signed integer in the commodity's unit; never zero.
+    """
+
+    account: str
+    commodity: str
+    amount: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"account": self.account, "commodity": self.commodity, "amount": self.amount}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """What a caller asks to append: everything but the position, time and chain link.
+
+    Attributes:
+      kind: dotted entry kind, e.g. ``doc.anchor``.
+      body: JSON object, the fact itself (never personal data: use pseudonymous codes).
+      actor: who asked, e.g. ``user:42`` or ``cli:root``.
+      postings: the movements of money or carbon; per commodity they sum to zero.
+    """
+
+    kind: str
+    body: Mapping[str, Any]
+    actor: str
+    postings: tuple[Posting, ...] = ()
+
+    def content(self) -> dict[str, Any]:
+        """The caller-chosen content, used to compare idempotent retries."""
+        return {
+            "kind": self.kind,
+            "body": self.body,
+            "actor": self.actor,
+            "postings": [p.as_json() for p in self.postings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An entry as stored in the log.
+
+    Attributes:
+      seq: 0-based position in the log; contiguous.
+      kind, body, actor, postings: as in :class:`EntryDraft`.
+      time: UTC ISO-8601 with ``Z``.
+      prev: leaf hash of entry ``seq - 1`` (32 zero bytes for seq 0).
+      leaf: the canonical bytes that were hashed.
+      leaf_hash: RFC 9162 leaf hash of ``leaf``.
+    """
+
+    seq: int
+    kind: str
+    body: Mapping[str, Any]
+    actor: str
+    time: str
+    prev: bytes
+    postings: tuple[Posting, ...]
+    leaf: bytes = field(repr=False)
+    leaf_hash: bytes
+
+
+# --- validation: each rule returns a list of errors (Beancount style) -----------------------
+
+Rule = Callable[[EntryDraft, str], list[ValidationError]]
+
+
+def check_kind(draft: EntryDraft, where: str) -> list[ValidationError]:
+    if isinstance(draft.kind, str) and KIND_RE.match(draft.kind):
+        return []
+    return [ValidationError("entry.kind", f"{where}: kind {draft.kind!r} is not a dotted name")]
+
+
+def check_actor(draft: EntryDraft, where: str) -> list[ValidationError]:
+    if isinstance(draft.actor, str) and 0 < len(draft.actor) <= MAX_ACTOR_LEN:
+        return []
+    return [ValidationError("entry.actor", f"{where}: actor must be 1..{MAX_ACTOR_LEN} chars")]
+
+
+def check_body(draft: EntryDraft, where: str) -> list[ValidationError]:
+    if not isinstance(draft.body, Mapping):
+        return [ValidationError("entry.body", f"{where}: body must be a JSON object")]
+    try:
+        canonical_json(dict(draft.body))
+    except ValidationError as exc:
+        return [ValidationError(exc.code, f"{where}: body {exc.message}", exc.details)]
+    return []
+
+
+def check_postings(draft: EntryDraft, where: str) -> list[ValidationError]:
+    errors: list[ValidationError] = []
+    totals: dict[str, int] = {}
+    for i, p in enumerate(draft.postings):
+        at = f"{where} posting {i}"
+        if not isinstance(p, Posting):
+            errors.append(ValidationError("posting.type", f"{at}: not a posting"))
+            continue
+        if not (
+            isinstance(p.account, str)
+            and len(p.account) <= MAX_ACCOUNT_LEN
+            and ACCOUNT_RE.match(p.account)
+        ):
+            errors.append(
+                ValidationError("posting.account", f"{at}: account {p.account!r} is not valid")
+            )
+        if p.commodity not in COMMODITIES:
+            errors.append(
+                ValidationError(
+                    "posting.commodity",
+                    f"{at}: unknown commodity {p.commodity!r}; use one of {sorted(COMMODITIES)}",
+                )
+            )
+        if type(p.amount) is not int:
+            errors.append(
+                ValidationError(
+                    "posting.amount_type",
+                    f"{at}: amount {p.amount!r} must be an integer in "
+                    f"{COMMODITIES.get(p.commodity, 'units')}, not {type(p.amount).__name__}",
+                )
+            )
+            continue
+        if p.amount == 0 or abs(p.amount) > MAX_SAFE_INTEGER:
+            errors.append(
+                ValidationError("posting.amount_range", f"{at}: amount must be non-zero and safe")
+            )
+            continue
+        if p.commodity in COMMODITIES:
+            totals[p.commodity] = totals.get(p.commodity, 0) + p.amount
+    for commodity, total in sorted(totals.items()):
+        if total != 0:
+            errors.append(
+                ValidationError(
+                    "posting.unbalanced",
+                    f"{where}: {commodity} postings sum to {total} {COMMODITIES[commodity]}, not 0",
+                    {"commodity": commodity, "sum": total},
+                )
+            )
+    return errors
+
+
+RULES: tuple[Rule, ...] = (check_kind, check_actor, check_body, check_postings)
+
+
+def validate_drafts(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
+    """Every rule over every draft; an empty list means the batch may be appended."""
+    if not drafts:
+        return [ValidationError("batch.empty", "nothing to append")]
+    errors: list[ValidationError] = []
+    for i, draft in enumerate(drafts):
+        if not isinstance(draft, EntryDraft):
+            errors.append(ValidationError("entry.type", f"entry {i}: not an EntryDraft"))
+            continue
+        for rule in RULES:
+            errors.extend(rule(draft, f"entry {i}"))
+    return errors
+
+
+def raise_first(errors: list[ValidationError]) -> None:
+    """Raise a single ValidationError summarising ``errors`` (no-op when empty)."""
+    if errors:
+        first = errors[0]
+        raise ValidationError(
+            first.code,
+            first.message,
+            {"errors": [{"code": e.code, "message": e.message} for e in errors]},
+        )
+
+
+# --- leaves -------------------------------------------------------------------------------
+
+
+def leaf_object(seq: int, draft: EntryDraft, time: str, prev: bytes) -> dict[str, Any]:
+    """The JSON object whose canonical bytes are the leaf of ``draft`` at ``seq``."""
+    return {
+        "v": LEAF_VERSION,
+        "seq": seq,
+        "kind": draft.kind,
+        "time": time,
+        "actor": draft.actor,
+        "prev": prev.hex(),
+        "body": draft.body,
+        "postings": [p.as_json() for p in draft.postings],
+    }
+
+
+def make_entry(seq: int, draft: EntryDraft, time: str, prev: bytes) -> Entry:
+    """Seal a validated draft at position ``seq``, chained to ``prev``."""
+    leaf = canonical_json(leaf_object(seq, draft, time, prev))
+    return Entry(
+        seq=seq,
+        kind=draft.kind,
+        body=draft.body,
+        actor=draft.actor,
+        time=time,
+        prev=prev,
+        postings=draft.postings,
+        leaf=leaf,
+        leaf_hash=leaf_hash(leaf),
+    )
+
+
+def entry_from_leaf(leaf: bytes, obj: Mapping[str, Any]) -> Entry:
+    """Rebuild an :class:`Entry` from its leaf bytes and their parsed JSON.
+
+    Raises ValueError (or KeyError/TypeError) when the object does not have the leaf shape.
+    """
+    if obj.get("v") != LEAF_VERSION:
+        raise ValueError(f"unknown leaf version {obj.get('v')!r}")
+    postings = tuple(Posting(p["account"], p["commodity"], p["amount"]) for p in obj["postings"])
+    return Entry(
+        seq=obj["seq"],
+        kind=obj["kind"],
+        body=obj["body"],
+        actor=obj["actor"],
+        time=obj["time"],
+        prev=bytes.fromhex(obj["prev"]),
+        postings=postings,
+        leaf=leaf,
+        leaf_hash=leaf_hash(leaf),
+    )
+
+
+def postings_balance(postings: Iterable[Posting]) -> dict[str, int]:
+    """Per-commodity sums (all zero for a balanced entry)."""
+    totals: dict[str, int] = {}
+    for p in postings:
+        totals[p.commodity] = totals.get(p.commodity, 0) + p.amount
+    return totals

@@ -1,0 +1,74 @@
+"""Document anchoring: prove a file (a scanned judgment, an assembly resolution, a bank
+statement) existed unchanged at a point of the log, by appending its SHA-256 and size."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from ledger.core.entry import Entry, EntryDraft
+from ledger.core.errors import ValidationError
+from ledger.services.log import append_batch
+from ledger.storage.db import read_transaction
+from ledger.storage.tables import DocAnchor
+
+KIND = "doc.anchor"
+MAX_TITLE = 500
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """(hex SHA-256, size in bytes) of the file at ``path``, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def anchor_draft(sha256: str, size: int, title: str, actor: str) -> EntryDraft:
+    """The ``doc.anchor`` entry for a document digest. The title must not hold personal data."""
+    if not (
+        isinstance(sha256, str)
+        and len(sha256) == 64
+        and all(c in "0123456789abcdef" for c in sha256)
+    ):
+        raise ValidationError("anchor.sha256", "sha256 must be 64 lowercase hex digits")
+    if type(size) is not int or size < 0:
+        raise ValidationError("anchor.size", "size must be a non-negative integer")
+    if not isinstance(title, str) or len(title) > MAX_TITLE:
+        raise ValidationError("anchor.title", f"title must be at most {MAX_TITLE} characters")
+    return EntryDraft(KIND, {"sha256": sha256, "size": size, "title": title}, actor)
+
+
+def anchor_files(
+    engine: Engine,
+    paths: Sequence[Path],
+    *,
+    title: str = "",
+    actor: str,
+    idempotency_key: str | None = None,
+) -> list[Entry]:
+    """Append one ``doc.anchor`` entry per file, all in one transaction."""
+    drafts = []
+    for path in paths:
+        try:
+            sha, size = file_digest(path)
+        except OSError as exc:
+            raise ValidationError("anchor.file", f"cannot read {path}: {exc.strerror}") from None
+        drafts.append(anchor_draft(sha, size, title, actor))
+    return append_batch(engine, drafts, idempotency_key=idempotency_key)
+
+
+def find_anchors(engine: Engine, sha256: str) -> list[DocAnchor]:
+    """Every anchor of the document with this SHA-256, oldest first."""
+    table = DocAnchor.__table__
+    with read_transaction(engine) as conn:
+        rows = conn.execute(
+            select(table).where(table.c.sha256 == sha256.lower()).order_by(table.c.seq)
+        ).all()
+    return [DocAnchor(**row._mapping) for row in rows]
