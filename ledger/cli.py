@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from ledger.services import anchors, checkpoints, keys, log, tree, verify
 from ledger.services.keys import public_paths
 from ledger.storage.db import make_engine, read_transaction
 from ledger.storage.migrate import upgrade
+
+GUNICORN_CONF = Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"
 
 
 class Context:
@@ -195,16 +198,25 @@ def verify_cmd(ctx: Context, checkpoint_file, as_json: bool, verifier_key, log_n
 
 
 @command(main, "serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1, or LEDGER_BIND).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
-def serve_cmd(ctx: Context, host: str, port: int, dev: bool) -> None:
-    """Serve the web app."""
-    from ledger.web import create_app
+def serve_cmd(ctx: Context, host: str | None, port: int | None, dev: bool) -> None:
+    """Serve the web app: gunicorn with deploy/gunicorn.conf.py, or --dev for Flask's server."""
+    if dev:
+        from ledger.web import create_app
 
-    app = create_app({"database_url": ctx.settings.database_url})
-    click.echo(f"serving on http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+        app = create_app({"database_url": ctx.settings.database_url})
+        host, port = host or "127.0.0.1", port or 8000
+        click.echo(f"serving on http://{host}:{port}/")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+        return
+    conf = os.environ.get("LEDGER_GUNICORN_CONF") or str(GUNICORN_CONF)
+    argv = [sys.executable, "-m", "gunicorn", "--config", conf]
+    if host or port:
+        argv += ["--bind", f"{host or '127.0.0.1'}:{port or 8000}"]
+    os.environ["LEDGER_DATABASE_URL"] = ctx.settings.database_url
+    os.execv(sys.executable, argv)  # noqa: S606  (replaces this process: signals reach gunicorn)
 
 
 @main.group("keys")

@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn (``ledger.web.wsgi:app``): configuration from the environment."""
+
+from ledger.web.app import create_app
+
+app = create_app()
