@@ -5,7 +5,7 @@ node ``(level, index)`` is the hash of the ``2**level`` leaves
 ``[index << level, (index + 1) << level)``; level 0 is the leaf hash itself. Such a node never
 changes once the log has grown past it. Every hash the RFC asks for (a tree head, an inclusion
 proof element, a consistency proof element) is the Merkle Tree Hash of some range, and that
-range splits into at most ``2 * log2(n)`` stored nodes. This module says *which* nodes
+range splits into at most ``2 * log2(n) + 2`` stored nodes. This module says *which* nodes
 (a *plan*), so storage reads exactly those, and :func:`build` folds them into the proof.
 
 Plans are lists of groups: one group per proof element, in RFC 9162 order (from the leaf up),

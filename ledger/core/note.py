@@ -284,6 +284,13 @@ class NoteSignature:
     key_id: bytes
     signature: bytes
 
+    def __post_init__(self) -> None:
+        _check_name(self.name, "signature key name")
+        if not isinstance(self.key_id, bytes) or len(self.key_id) != _KEY_ID_SIZE:
+            raise NoteError("signature key id must be 4 bytes")
+        if not isinstance(self.signature, bytes) or not self.signature:
+            raise NoteError("signature must be non-empty bytes")
+
     def line(self) -> str:
         """The signature line, ``— name base64(key_id || signature)\\n``."""
         return f"{SIG_PREFIX}{self.name} {_b64(self.key_id + self.signature)}\n"

@@ -328,6 +328,23 @@ def test_verifier_rejects_wrong_types_and_lengths() -> None:
     with pytest.raises(ProofError):
         verify_inclusion(leaf, -1, 1, [], leaf)
     verify_inclusion(leaf, 0, 1, None, leaf)  # type: ignore[arg-type]  # JSON null proof
+    # A short leaf hash or old root would otherwise chain to a perfectly good 32-byte root.
+    short, sibling = leaf[:31], leaf_hash(b"y")
+    with pytest.raises(ProofError, match="leaf hash is 31 bytes"):
+        verify_inclusion(short, 0, 2, [sibling], node_hash(short, sibling))
+    with pytest.raises(ProofError, match="root1 is 31 bytes"):
+        verify_consistency(1, 2, [sibling], short, node_hash(short, sibling))
+    with pytest.raises(ProofError, match=r"proof\[0\] is 31 bytes"):
+        verify_consistency(1, 2, [short], leaf, node_hash(leaf, short))
+    # Wrong proof lengths are reported as such, not merely as a root mismatch.
+    good = [sibling]
+    with pytest.raises(ProofError, match="has 2 hashes, want 1"):
+        verify_inclusion(leaf, 0, 2, [*good, sibling], node_hash(leaf, sibling))
+    with pytest.raises(ProofError, match="has 2 hashes, want 1"):
+        verify_consistency(1, 2, [*good, sibling], leaf, node_hash(leaf, sibling))
+    with pytest.raises(ProofError, match="empty consistency proof"):
+        verify_consistency(1, 2, [], leaf, node_hash(leaf, sibling))
+    verify_consistency(1, 2, good, leaf, node_hash(leaf, sibling))
     with pytest.raises(ProofError, match="empty tree"):
         verify_consistency(0, 0, [], EMPTY_ROOT, EMPTY_ROOT)
     with pytest.raises(ProofError, match="shrink"):
@@ -429,6 +446,9 @@ def test_rfc6962_reference_tree_roots() -> None:
             )
         for index in range(size):
             verify_inclusion(
-                stored[(0, index)], index, size, build(inclusion_plan(index, size), stored),
+                stored[(0, index)],
+                index,
+                size,
+                build(inclusion_plan(index, size), stored),
                 roots[size],
             )
