@@ -3,7 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import ledger.storage.tables  # noqa: F401  (registers the tables on the metadata)
+# Importing the table modules registers their tables on the metadata.
+import ledger.accounts.tables  # organisations, users, tokens
+import ledger.storage.tables  # the log
+import ledger.vault.tables  # noqa: F401  (the personal-data vault)
 from ledger.storage.db import make_engine
 
 target_metadata = SQLModel.metadata

@@ -1,0 +1,217 @@
+"""The vault's operations. Each takes an open SQLAlchemy ``Connection`` (the caller owns the
+transaction, so a vault write can share one with a log append) and, where values are
+encrypted, decrypted or looked up, a :class:`~ledger.vault.crypto.Vault` holding the keys.
+
+Personal data never appears in an error message or a repr: errors name the code and field.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import update as sql_update
+
+from ledger.core.errors import ConflictError, NotFoundError, ValidationError
+from ledger.services.clock import utc_now
+from ledger.vault.crypto import Vault
+from ledger.vault.fields import check_field, normalise
+from ledger.vault.model import (
+    CODE_ALPHABET,
+    CODE_CHARS,
+    CODE_PREFIX,
+    VaultRecord,
+    check_kind,
+    check_owner_org,
+)
+from ledger.vault.tables import VaultFieldRow, VaultRecordRow
+
+RECORD = VaultRecordRow.__table__
+FIELD = VaultFieldRow.__table__
+
+
+def new_code(kind: str) -> str:
+    """A fresh random pseudonymous code: ``H-`` or ``D-`` and 12 Crockford base32 characters
+    (60 random bits)."""
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_CHARS))
+    return f"{CODE_PREFIX[check_kind(kind)]}-{body}"
+
+
+def _fields_arg(fields: Mapping[str, str | None]) -> dict[str, str | None]:
+    if not isinstance(fields, Mapping):
+        raise ValidationError("vault.invalid_fields", "fields must be a mapping")
+    for name in fields:
+        check_field(name)
+    return dict(fields)
+
+
+def _field_rows(vault: Vault, code: str, fields: Mapping[str, str]) -> list[dict]:
+    rows = []
+    for name, value in fields.items():
+        norm = normalise(name, value)
+        nonce, sealed = vault.seal(code, name, norm.display)
+        rows.append(
+            {
+                "code": code,
+                "field": name,
+                "key_id": vault.key_id,
+                "nonce": nonce,
+                "ciphertext": sealed,
+                "lookup": vault.lookup_hash(name, norm.key),
+            }
+        )
+    return rows
+
+
+def _record_row(conn: Connection, code: str, *, for_update: bool = False):
+    query = select(RECORD).where(RECORD.c.code == code)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFoundError("vault.not_found", f"no vault record {code!r}", {"code": code})
+    return row
+
+
+def put(
+    conn: Connection,
+    vault: Vault,
+    kind: str,
+    owner_org: str,
+    fields: Mapping[str, str | None],
+    *,
+    now: str | None = None,
+) -> str:
+    """Store a new record of ``kind`` owned by ``owner_org``; returns its new code.
+
+    ``fields`` maps field names (``name``, ``id_number``, ``phone``, ``bank_account``) to
+    values; ``None`` values are skipped. Every value is validated before anything is written.
+    """
+    check_kind(kind)
+    check_owner_org(kind, owner_org)
+    given = {k: v for k, v in _fields_arg(fields).items() if v is not None}
+    if not given:
+        raise ValidationError("vault.no_fields", "a vault record needs at least one field")
+    now = now or utc_now()
+    for _ in range(8):
+        code = new_code(kind)
+        if conn.execute(select(RECORD.c.code).where(RECORD.c.code == code)).first() is None:
+            break
+    else:  # pragma: no cover - 60 random bits do not collide eight times
+        raise ConflictError("vault.code_exhausted", "could not draw a fresh vault code")
+    rows = _field_rows(vault, code, given)
+    conn.execute(
+        insert(RECORD).values(
+            code=code, kind=kind, owner_org=owner_org, created_at=now, updated_at=now
+        )
+    )
+    conn.execute(insert(FIELD), rows)
+    return code
+
+
+def get(conn: Connection, vault: Vault, code: str) -> VaultRecord:
+    """The record ``code``, decrypted (no fields if erased). Raises ``NotFoundError``."""
+    row = _record_row(conn, code)
+    fields: dict[str, str] = {}
+    for f in conn.execute(select(FIELD).where(FIELD.c.code == code).order_by(FIELD.c.field)):
+        fields[f.field] = vault.open(code, f.field, f.nonce, f.ciphertext, f.key_id)
+    return VaultRecord(
+        code=row["code"],
+        kind=row["kind"],
+        owner_org=row["owner_org"],
+        fields=fields,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        erased_at=row["erased_at"],
+    )
+
+
+def find_by(
+    conn: Connection,
+    vault: Vault,
+    field: str,
+    value: str,
+    *,
+    kind: str | None = None,
+    owner_org: str | None = None,
+) -> list[str]:
+    """Codes of the live records whose ``field`` equals ``value`` once normalised (sorted),
+    optionally only of one ``kind`` and/or ``owner_org``. Erased records are never found.
+    Raises ``ValidationError`` if ``value`` is not a valid ``field``."""
+    norm = normalise(field, value)
+    query = (
+        select(FIELD.c.code)
+        .where(FIELD.c.field == field, FIELD.c.lookup == vault.lookup_hash(field, norm.key))
+        .order_by(FIELD.c.code)
+    )
+    if kind is not None or owner_org is not None:
+        query = query.join(RECORD, RECORD.c.code == FIELD.c.code)
+        if kind is not None:
+            query = query.where(RECORD.c.kind == check_kind(kind))
+        if owner_org is not None:
+            query = query.where(RECORD.c.owner_org == owner_org)
+    return list(conn.execute(query).scalars())
+
+
+def codes_of(conn: Connection, owner_org: str, kind: str | None = None) -> list[str]:
+    """Codes of the live records owned by ``owner_org`` (sorted)."""
+    query = (
+        select(RECORD.c.code)
+        .where(RECORD.c.owner_org == owner_org, RECORD.c.erased_at.is_(None))
+        .order_by(RECORD.c.code)
+    )
+    if kind is not None:
+        query = query.where(RECORD.c.kind == check_kind(kind))
+    return list(conn.execute(query).scalars())
+
+
+def update(
+    conn: Connection,
+    vault: Vault,
+    code: str,
+    fields: Mapping[str, str | None],
+    *,
+    now: str | None = None,
+) -> VaultRecord:
+    """Set the given fields of ``code`` (a ``None`` value removes that field); returns the
+    record as it now is. An erased record cannot be updated (``ConflictError``)."""
+    given = _fields_arg(fields)
+    row = _record_row(conn, code, for_update=True)
+    if row["erased_at"] is not None:
+        raise ConflictError(
+            "vault.erased", f"vault record {code} was erased; store a new record", {"code": code}
+        )
+    rows = _field_rows(vault, code, {k: v for k, v in given.items() if v is not None})
+    present = set(conn.execute(select(FIELD.c.field).where(FIELD.c.code == code)).scalars())
+    if not (present - set(given)) and not rows:
+        raise ValidationError("vault.no_fields", "a vault record needs at least one field")
+    if given:
+        conn.execute(delete(FIELD).where(FIELD.c.code == code, FIELD.c.field.in_(list(given))))
+    if rows:
+        conn.execute(insert(FIELD), rows)
+    conn.execute(
+        sql_update(RECORD).where(RECORD.c.code == code).values(updated_at=now or utc_now())
+    )
+    return get(conn, vault, code)
+
+
+def erase(conn: Connection, code: str, *, now: str | None = None) -> str:
+    """Erase the personal data of ``code``: delete its ciphertexts and look-up hashes, keep
+    the code with ``erased_at``. Returns ``erased_at`` (the first one, if already erased).
+
+    On SQLite ``secure_delete`` is switched on for the connection so freed pages are zeroed;
+    old copies may still sit in the WAL until the next checkpoint, and on PostgreSQL in dead
+    tuples until VACUUM (all of it ciphertext and keyed hashes, never clear text).
+    """
+    row = _record_row(conn, code, for_update=True)
+    if row["erased_at"] is not None:
+        return row["erased_at"]
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+    now = now or utc_now()
+    conn.execute(delete(FIELD).where(FIELD.c.code == code))
+    conn.execute(
+        sql_update(RECORD).where(RECORD.c.code == code).values(erased_at=now, updated_at=now)
+    )
+    return now

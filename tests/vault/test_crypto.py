@@ -1,0 +1,127 @@
+"""The vault key (file, environment) and the cipher's bindings, without a database."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import os
+import stat
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ledger.vault import Vault, VaultIntegrityError, VaultKeyError, ensure_vault_key
+from ledger.vault.crypto import vault_key_path
+from tests.vault.conftest import KEY_A
+
+
+def test_key_file_is_created_once_with_mode_0600(settings):
+    path = vault_key_path(settings)
+    assert path == settings.instance_path / "keys" / "vault.key"
+    assert ensure_vault_key(settings) is True
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
+    assert len(base64.b64decode(path.read_bytes().strip(), validate=True)) == 32
+    first = path.read_bytes()
+    assert ensure_vault_key(settings) is False
+    assert path.read_bytes() == first
+    assert Vault.from_settings(settings).key_id == Vault.from_settings(settings).key_id
+
+
+def test_two_instances_get_different_keys(tmp_path, monkeypatch):
+    from ledger.config import Settings
+
+    monkeypatch.delenv("LEDGER_VAULT_KEY", raising=False)
+    a, b = Settings(instance_path=tmp_path / "a"), Settings(instance_path=tmp_path / "b")
+    ensure_vault_key(a)
+    ensure_vault_key(b)
+    assert Vault.from_settings(a).key_id != Vault.from_settings(b).key_id
+
+
+def test_environment_key_wins_and_creates_no_file(settings):
+    env = {"LEDGER_VAULT_KEY": base64.b64encode(KEY_A).decode()}
+    assert ensure_vault_key(settings, env) is False
+    assert not vault_key_path(settings).exists()
+    assert Vault.from_settings(settings, env).key_id == Vault.from_key(KEY_A).key_id
+
+
+def test_environment_variable_is_read_from_os_environ(settings, monkeypatch):
+    monkeypatch.setenv("LEDGER_VAULT_KEY", base64.b64encode(KEY_A).decode())
+    assert Vault.from_settings(settings).key_id == Vault.from_key(KEY_A).key_id
+
+
+@pytest.mark.parametrize("text", ["not base64!", base64.b64encode(b"short").decode()])
+def test_malformed_keys_are_refused(settings, text):
+    with pytest.raises(VaultKeyError) as err:
+        Vault.from_settings(settings, {"LEDGER_VAULT_KEY": text})
+    assert err.value.code == "vault.key_malformed"
+
+
+def test_missing_key_is_a_clear_error(settings):
+    with pytest.raises(VaultKeyError) as err:
+        Vault.from_settings(settings)
+    assert err.value.code == "vault.key_missing"
+    assert "vault.key" in err.value.message
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_world_readable_key_file_is_refused(settings):
+    ensure_vault_key(settings)
+    vault_key_path(settings).chmod(0o644)
+    with pytest.raises(VaultKeyError) as err:
+        Vault.from_settings(settings)
+    assert err.value.code == "vault.key_permissions"
+
+
+def _hkdf(info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(KEY_A)
+
+
+def test_working_keys_are_the_documented_hkdf_derivations(vault):
+    enc = _hkdf(b"carbon-ledger/vault/v1/aes-256-gcm")
+    mac = _hkdf(b"carbon-ledger/vault/v1/hmac-sha256-index")
+    assert len({enc, mac, KEY_A}) == 3
+    # an independent AES-GCM with the derived key and the documented associated data
+    nonce = bytes(12)
+    aad = b"carbon-ledger/vault/v1/field\x00H-0000000000AA\x00name"
+    sealed = AESGCM(enc).encrypt(nonce, "张三华".encode(), aad)
+    assert vault.open("H-0000000000AA", "name", nonce, sealed, vault.key_id) == "张三华"
+    message = b"carbon-ledger/vault/v1/lookup\x00phone\x0013812345678"
+    assert vault.lookup_hash("phone", "13812345678") == hmac.new(mac, message, "sha256").digest()
+    assert vault.key_id == _hkdf(b"carbon-ledger/vault/v1/key-id")[:8].hex()
+    for secret in (KEY_A, enc, mac):
+        assert secret.hex() not in repr(vault)
+
+
+def test_seal_uses_a_fresh_nonce_per_value(vault):
+    a = vault.seal("H-0000000000AA", "name", "张三华")
+    b = vault.seal("H-0000000000AA", "name", "张三华")
+    assert len(a[0]) == 12 and a[0] != b[0] and a[1] != b[1]
+    assert vault.open("H-0000000000AA", "name", *a, vault.key_id) == "张三华"
+
+
+def test_ciphertext_is_bound_to_its_record_and_field(vault):
+    sealed = vault.seal("H-0000000000AA", "name", "张三华")
+    for code, field in (("H-0000000000AB", "name"), ("H-0000000000AA", "phone")):
+        with pytest.raises(VaultIntegrityError) as err:
+            vault.open(code, field, *sealed, vault.key_id)
+        assert err.value.code == "vault.tampered"
+        assert "张三华" not in err.value.message
+
+
+def test_wrong_key_is_reported_as_such(vault, other_vault):
+    sealed = vault.seal("H-0000000000AA", "name", "张三华")
+    with pytest.raises(VaultKeyError) as err:
+        other_vault.open("H-0000000000AA", "name", *sealed, vault.key_id)
+    assert err.value.code == "vault.wrong_key"
+    assert vault.key_id in err.value.message and other_vault.key_id in err.value.message
+
+
+def test_lookup_hash_is_keyed_and_separates_fields(vault, other_vault):
+    h = vault.lookup_hash("phone", "13812345678")
+    assert len(h) == 32
+    assert h == vault.lookup_hash("phone", "13812345678")
+    assert h != other_vault.lookup_hash("phone", "13812345678")
+    assert h != vault.lookup_hash("bank_account", "13812345678")
