@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_json
+from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_json, check_json
 from ledger.core.errors import ValidationError
 from ledger.core.hashing import leaf_hash
 
@@ -29,6 +29,7 @@ COMMODITIES: Mapping[str, str] = {"CNY": "fen", "CO2E": "kg"}
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 #: Beancount-compatible account names: a root type, then capitalised components.
 ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
+MAX_KIND_LEN = 100  # the width of log_entry.kind
 MAX_ACTOR_LEN = 200
 MAX_ACCOUNT_LEN = 200
 
@@ -107,9 +108,15 @@ Rule = Callable[[EntryDraft, str], list[ValidationError]]
 
 
 def check_kind(draft: EntryDraft, where: str) -> list[ValidationError]:
-    if isinstance(draft.kind, str) and KIND_RE.match(draft.kind):
+    kind = draft.kind
+    if isinstance(kind, str) and len(kind) <= MAX_KIND_LEN and KIND_RE.match(kind):
         return []
-    return [ValidationError("entry.kind", f"{where}: kind {draft.kind!r} is not a dotted name")]
+    return [
+        ValidationError(
+            "entry.kind",
+            f"{where}: kind {draft.kind!r} is not a dotted name of at most {MAX_KIND_LEN} chars",
+        )
+    ]
 
 
 def check_actor(draft: EntryDraft, where: str) -> list[ValidationError]:
@@ -122,7 +129,7 @@ def check_body(draft: EntryDraft, where: str) -> list[ValidationError]:
     if not isinstance(draft.body, Mapping):
         return [ValidationError("entry.body", f"{where}: body must be a JSON object")]
     try:
-        canonical_json(dict(draft.body))
+        check_json(dict(draft.body))
     except ValidationError as exc:
         return [ValidationError(exc.code, f"{where}: body {exc.message}", exc.details)]
     return []
@@ -144,7 +151,8 @@ def check_postings(draft: EntryDraft, where: str) -> list[ValidationError]:
             errors.append(
                 ValidationError("posting.account", f"{at}: account {p.account!r} is not valid")
             )
-        if p.commodity not in COMMODITIES:
+        unit = COMMODITIES.get(p.commodity) if isinstance(p.commodity, str) else None
+        if unit is None:
             errors.append(
                 ValidationError(
                     "posting.commodity",
@@ -156,7 +164,7 @@ def check_postings(draft: EntryDraft, where: str) -> list[ValidationError]:
                 ValidationError(
                     "posting.amount_type",
                     f"{at}: amount {p.amount!r} must be an integer in "
-                    f"{COMMODITIES.get(p.commodity, 'units')}, not {type(p.amount).__name__}",
+                    f"{unit or 'units'}, not {type(p.amount).__name__}",
                 )
             )
             continue
@@ -165,7 +173,7 @@ def check_postings(draft: EntryDraft, where: str) -> list[ValidationError]:
                 ValidationError("posting.amount_range", f"{at}: amount must be non-zero and safe")
             )
             continue
-        if p.commodity in COMMODITIES:
+        if unit is not None:
             totals[p.commodity] = totals.get(p.commodity, 0) + p.amount
     for commodity, total in sorted(totals.items()):
         if total != 0:
