@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from ledger.core.canonical import MAX_SAFE_INTEGER
 from ledger.core.errors import ValidationError
 
 #: (display unit, number of decimal places of the display unit stored as integers)
@@ -36,4 +37,7 @@ def parse_amount(text: str, commodity: str) -> int:
             "amount.precision",
             f"{text!r} has more than {places} decimal places of {unit}",
         )
-    return int(scaled)
+    result = int(scaled)
+    if abs(result) > MAX_SAFE_INTEGER:
+        raise ValidationError("amount.range", f"{text!r} is too large")
+    return result

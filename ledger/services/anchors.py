@@ -9,14 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from ledger.core.entry import Entry, EntryDraft
+from ledger.core.entry import Entry, EntryDraft, raise_first
 from ledger.core.errors import ValidationError
 from ledger.services.log import append_batch
+from ledger.services.projections import AnchorProjector
 from ledger.storage.db import read_transaction
 from ledger.storage.tables import DocAnchor
 
 KIND = "doc.anchor"
-MAX_TITLE = 500
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -31,18 +31,13 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def anchor_draft(sha256: str, size: int, title: str, actor: str) -> EntryDraft:
-    """The ``doc.anchor`` entry for a document digest. The title must not hold personal data."""
-    if not (
-        isinstance(sha256, str)
-        and len(sha256) == 64
-        and all(c in "0123456789abcdef" for c in sha256)
-    ):
-        raise ValidationError("anchor.sha256", "sha256 must be 64 lowercase hex digits")
-    if type(size) is not int or size < 0:
-        raise ValidationError("anchor.size", "size must be a non-negative integer")
-    if not isinstance(title, str) or len(title) > MAX_TITLE:
-        raise ValidationError("anchor.title", f"title must be at most {MAX_TITLE} characters")
-    return EntryDraft(KIND, {"sha256": sha256, "size": size, "title": title}, actor)
+    """The ``doc.anchor`` entry for a document digest. The title must not hold personal data.
+
+    Raises ValidationError when the digest, size or title is malformed.
+    """
+    draft = EntryDraft(KIND, {"sha256": sha256, "size": size, "title": title}, actor)
+    raise_first(AnchorProjector().check(draft, "anchor"))
+    return draft
 
 
 def anchor_files(

@@ -91,6 +91,15 @@ def _check_key(key: str) -> None:
         )
 
 
+def _projection_errors(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
+    return [
+        error
+        for i, draft in enumerate(drafts)
+        for projector in projectors()
+        for error in projector.check(draft, f"entry {i}")
+    ]
+
+
 def append(
     conn: Connection,
     drafts: Sequence[EntryDraft],
@@ -105,7 +114,7 @@ def append(
     entries are returned and nothing is written; with other content, ConflictError.
     Raises ValidationError (nothing written) when any draft breaks a rule.
     """
-    raise_first(validate_drafts(drafts))
+    raise_first(validate_drafts(drafts) or _projection_errors(drafts))
     digest = None
     if idempotency_key is not None:
         _check_key(idempotency_key)

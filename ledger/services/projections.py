@@ -13,7 +13,8 @@ from typing import Protocol
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.core.entry import Entry
+from ledger.core.entry import Entry, EntryDraft
+from ledger.core.errors import ValidationError
 from ledger.core.findings import Finding
 from ledger.storage.tables import AccountBalance, DocAnchor
 
@@ -27,8 +28,13 @@ class Replay(Protocol):
 
 
 class Projector(Protocol):
+    """Writes and checks one projection. ``check`` validates the body of the entry kinds it
+    projects before anything is written (so a malformed body is a ValidationError, never a
+    database error); ``apply`` writes the rows; ``replay`` re-derives them for ``log verify``."""
+
     name: str
 
+    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]: ...
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None: ...
     def replay(self, log: str) -> Replay: ...
 
@@ -41,6 +47,9 @@ class BalanceProjector:
     """Running balance per (account, commodity) in ``account_balance``."""
 
     name = "account_balance"
+
+    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]:
+        return []  # postings are checked by ledger.core.entry for every entry
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         deltas: dict[tuple[str, str], list[int]] = {}
@@ -109,6 +118,37 @@ class AnchorProjector:
 
     name = "doc_anchor"
     kind = "doc.anchor"
+    max_title = 500
+
+    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]:
+        """A ``doc.anchor`` body is ``{sha256: 64 lowercase hex, size: int >= 0, title: str}``."""
+        if draft.kind != self.kind:
+            return []
+        body = draft.body
+        errors = []
+        sha = body.get("sha256")
+        if not (isinstance(sha, str) and len(sha) == 64 and set(sha) <= set("0123456789abcdef")):
+            errors.append(
+                ValidationError("anchor.sha256", f"{where}: sha256 must be 64 lowercase hex digits")
+            )
+        size = body.get("size")
+        if type(size) is not int or size < 0:
+            errors.append(
+                ValidationError("anchor.size", f"{where}: size must be a non-negative integer")
+            )
+        title = body.get("title", "")
+        if not isinstance(title, str) or len(title) > self.max_title:
+            errors.append(
+                ValidationError(
+                    "anchor.title", f"{where}: title must be text of at most {self.max_title} chars"
+                )
+            )
+        extra = set(body) - {"sha256", "size", "title"}
+        if extra:
+            errors.append(
+                ValidationError("anchor.fields", f"{where}: unknown fields {sorted(extra)}")
+            )
+        return errors
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         rows = [self._row(e) for e in entries if e.kind == self.kind]

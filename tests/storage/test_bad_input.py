@@ -132,6 +132,24 @@ CASES = [
         ["$.x", "outside"],
     ),
     ("body_not_an_object", _sale(body=[1, 2]), "entry.body", ["JSON object"]),
+    (
+        "anchor_without_digest",
+        EntryDraft("doc.anchor", {"size": 3, "title": "x"}, "test:bad"),
+        "anchor.sha256",
+        ["64 lowercase hex"],
+    ),
+    (
+        "anchor_title_too_long",
+        EntryDraft("doc.anchor", {"sha256": "a" * 64, "size": 3, "title": "x" * 501}, "test:bad"),
+        "anchor.title",
+        ["at most 500"],
+    ),
+    (
+        "anchor_negative_size",
+        EntryDraft("doc.anchor", {"sha256": "a" * 64, "size": -1, "title": ""}, "test:bad"),
+        "anchor.size",
+        ["non-negative"],
+    ),
 ]
 
 
@@ -225,6 +243,7 @@ def test_parse_amount_converts_exactly(text, commodity, units):
         ("NaN", "CNY", "amount.syntax", "finite"),
         ("Infinity", "CO2E", "amount.syntax", "finite"),
         ("1", "USD", "amount.commodity", "unknown commodity 'USD'"),
+        ("1e30", "CNY", "amount.range", "too large"),
     ],
 )
 def test_parse_amount_refuses_what_it_cannot_convert_exactly(text, commodity, code, word):
