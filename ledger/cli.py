@@ -15,13 +15,15 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from ledger.config import Settings, load_settings
+from ledger.config import Settings, ensure_secret_file, load_settings
 from ledger.core.errors import LedgerError
 from ledger.core.note import NoteError, Verifier
 from ledger.services import anchors, checkpoints, keys, log, tree, verify
 from ledger.services.keys import public_paths
-from ledger.storage.db import make_engine, read_transaction
+from ledger.storage.db import make_engine, read_transaction, write_transaction
 from ledger.storage.migrate import upgrade
 
 GUNICORN_CONF = Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"
@@ -69,10 +71,31 @@ def command(group, *args, **kwargs):
                 message = getattr(exc, "message", str(exc))
                 click.echo(f"error: {message}", err=True)
                 sys.exit(2)
+            except (OperationalError, ProgrammingError) as exc:
+                url = make_url(settings.database_url).render_as_string(hide_password=True)
+                if _missing_table(exc):
+                    message = f"the database {url} is not initialised; run `carbon-ledger init`"
+                elif isinstance(exc, OperationalError):
+                    message = f"cannot use the database {url}: {str(exc.orig).strip()}"
+                else:
+                    raise
+                click.echo(f"error: {message}", err=True)
+                sys.exit(2)
+            finally:
+                if ctx.obj._engine is not None:
+                    ctx.obj._engine.dispose()
 
         return wrapper
 
     return decorate
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """Whether a database error says a table does not exist (an uninitialised database)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
+        return True
+    return "no such table" in str(orig)
 
 
 def _default_actor() -> str:
@@ -101,10 +124,20 @@ def init_cmd(ctx: Context, demo: bool) -> None:
     click.echo(f"database: {ctx.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"signing key: {ctx.settings.key_path} ({'created' if created else 'existing'})")
     click.echo(f"verifier key: {signer.verifier_key()}")
+    if not ctx.settings.secret_key:
+        made = ensure_secret_file(ctx.settings)
+        click.echo(f"secret key: {ctx.settings.secret_path} ({'created' if made else 'existing'})")
     if demo:
         from ledger.demo import seed_demo
 
-        for line in seed_demo(ctx.engine, signer, ctx.settings.log_origin):
+        lines = seed_demo(
+            ctx.engine,
+            signer,
+            ctx.settings.log_origin,
+            env=ctx.settings.env,
+            hasher=_hasher(ctx.settings),
+        )
+        for line in lines:
             click.echo(line)
 
 
@@ -179,7 +212,10 @@ def prove_consistency_cmd(ctx: Context, old: int, new: int) -> None:
 @click.option("--log", "log_name", default="main", type=click.Choice(log.LOGS))
 def verify_cmd(ctx: Context, checkpoint_file, as_json: bool, verifier_key, log_name) -> None:
     """Re-derive the log from its leaves; exit 1 if anything disagrees."""
-    external = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else None
+    try:
+        external = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else None
+    except UnicodeDecodeError:
+        raise click.BadParameter("not a UTF-8 text file", param_hint="--checkpoint") from None
     findings = verify.verify_log(
         ctx.engine,
         ctx.verifiers(verifier_key),
@@ -233,6 +269,257 @@ def keys_show_cmd(ctx: Context, pem: bool) -> None:
         click.echo(verifier.pem().decode(), nl=False)
     else:
         click.echo(verifier.verifier_key())
+
+
+# --- organisations, users, API tokens (ledger.accounts) -----------------------------------
+
+
+def _hasher(settings: Settings):
+    from ledger.accounts.passwords import Hasher
+
+    return Hasher(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password: the first line of stdin, or typed twice at a hidden prompt (never an
+    argument: arguments show in the process list and the shell history)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _org_by_code(conn, code: str | None):
+    from ledger.accounts import services as accounts
+    from ledger.core.errors import NotFoundError
+
+    if not code:
+        return None
+    org = accounts.find_org_by_code(conn, code)
+    if org is None:
+        raise NotFoundError("org.not_found", f"there is no organisation with code {code}")
+    return org
+
+
+def _user_by_name(conn, username: str):
+    from ledger.accounts import services as accounts
+    from ledger.core.errors import NotFoundError
+
+    user = accounts.find_user(conn, username)
+    if user is None:
+        raise NotFoundError("user.not_found", f"there is no user {username!r}")
+    return user
+
+
+def _user_json(user) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "org": user.org.code if user.org else None,
+        "disabled": user.disabled,
+    }
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Organisations: villages, courts and forestry bureaus."""
+
+
+@command(orgs_group, "create")
+@click.option("--kind", required=True, type=click.Choice(["village", "court", "bureau"]))
+@click.option(
+    "--code",
+    required=True,
+    help="12-digit village code, court code (闽0428), or 2/4/6-digit bureau division.",
+)
+@click.option("--name", required=True)
+@click.option("--division", default=None, help="Courts: the division code of their county.")
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def orgs_create_cmd(ctx: Context, kind: str, code: str, name: str, division, actor: str) -> None:
+    """Add an organisation."""
+    from ledger.accounts import services as accounts
+
+    with write_transaction(ctx.engine) as conn:
+        org = accounts.create_org(conn, kind, code, name, division=division, actor=actor)
+    _echo_json({"id": org.id, "kind": org.kind, "code": org.code, "division": org.division})
+
+
+@command(orgs_group, "list")
+def orgs_list_cmd(ctx: Context) -> None:
+    """Print the organisations as JSON lines."""
+    from ledger.accounts import services as accounts
+
+    with read_transaction(ctx.engine) as conn:
+        for org in accounts.list_orgs(conn):
+            _echo_json(
+                {
+                    "id": org.id,
+                    "kind": org.kind,
+                    "code": org.code,
+                    "name": org.name,
+                    "level": org.level,
+                    "division": org.division,
+                }
+            )
+
+
+@main.group("users")
+def users_group() -> None:
+    """People who sign in to the web app."""
+
+
+@command(users_group, "create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["village", "court", "bureau", "admin"]))
+@click.option(
+    "--org", "org_code", default=None, help="Code of the user's organisation (not for admins)."
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def users_create_cmd(ctx: Context, username, role, org_code, password_stdin, actor) -> None:
+    """Add a user (the password is prompted for, or read from stdin)."""
+    from ledger.accounts import services as accounts
+
+    password = _read_password(password_stdin)
+    with write_transaction(ctx.engine) as conn:
+        org = _org_by_code(conn, org_code)
+        user = accounts.create_user(
+            conn,
+            _hasher(ctx.settings),
+            username,
+            password,
+            role,
+            org.id if org else None,
+            actor=actor,
+        )
+    _echo_json(_user_json(user))
+
+
+@command(users_group, "list")
+def users_list_cmd(ctx: Context) -> None:
+    """Print the users as JSON lines."""
+    from ledger.accounts import services as accounts
+
+    with read_transaction(ctx.engine) as conn:
+        for user in accounts.list_users(conn):
+            _echo_json(_user_json(user))
+
+
+def _set_disabled(ctx: Context, username: str, disabled: bool, actor: str) -> None:
+    from ledger.accounts import services as accounts
+
+    with write_transaction(ctx.engine) as conn:
+        user = accounts.set_disabled(conn, _user_by_name(conn, username).id, disabled, actor=actor)
+    _echo_json(_user_json(user))
+
+
+@command(users_group, "disable")
+@click.argument("username")
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def users_disable_cmd(ctx: Context, username: str, actor: str) -> None:
+    """Disable a user: sign-in is refused and their sessions end at once."""
+    _set_disabled(ctx, username, True, actor)
+
+
+@command(users_group, "enable")
+@click.argument("username")
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def users_enable_cmd(ctx: Context, username: str, actor: str) -> None:
+    """Enable a disabled user again."""
+    _set_disabled(ctx, username, False, actor)
+
+
+@command(users_group, "set-role")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["village", "court", "bureau", "admin"]))
+@click.option(
+    "--org", "org_code", default=None, help="Code of the user's organisation (not for admins)."
+)
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def users_set_role_cmd(ctx: Context, username, role, org_code, actor) -> None:
+    """Change a user's role and organisation (their sessions end)."""
+    from ledger.accounts import services as accounts
+
+    with write_transaction(ctx.engine) as conn:
+        org = _org_by_code(conn, org_code)
+        user = accounts.set_role(
+            conn, _user_by_name(conn, username).id, role, org.id if org else None, actor=actor
+        )
+    _echo_json(_user_json(user))
+
+
+@command(users_group, "set-password")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def users_set_password_cmd(ctx: Context, username, password_stdin, actor) -> None:
+    """Set a user's password (their sessions end)."""
+    from ledger.accounts import services as accounts
+
+    password = _read_password(password_stdin)
+    with write_transaction(ctx.engine) as conn:
+        user = accounts.reset_password(
+            conn, _hasher(ctx.settings), _user_by_name(conn, username).id, password, actor=actor
+        )
+    _echo_json(_user_json(user))
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """API bearer tokens, each scoped to one organisation."""
+
+
+@command(tokens_group, "create")
+@click.option(
+    "--org", "org_code", required=True, help="Code of the organisation the token acts for."
+)
+@click.option("--label", required=True, help="What the token is for (no personal data).")
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def tokens_create_cmd(ctx: Context, org_code: str, label: str, actor: str) -> None:
+    """Create a token and print it once (only its SHA-256 is stored)."""
+    from ledger.accounts import services as accounts
+
+    with write_transaction(ctx.engine) as conn:
+        org = _org_by_code(conn, org_code)
+        text, token = accounts.create_token(conn, org.id, label, created_by=None, actor=actor)
+    _echo_json({"id": token.id, "org": org.code, "label": token.label, "token": text})
+
+
+@command(tokens_group, "revoke")
+@click.argument("token_id", type=int)
+@click.option("--actor", default=_default_actor, show_default="cli:<user>")
+def tokens_revoke_cmd(ctx: Context, token_id: int, actor: str) -> None:
+    """Revoke a token: it stops working at once."""
+    from ledger.accounts import services as accounts
+
+    with write_transaction(ctx.engine) as conn:
+        token = accounts.revoke_token(conn, token_id, actor=actor)
+    _echo_json({"id": token.id, "revoked_at": token.revoked_at})
+
+
+@command(tokens_group, "list")
+def tokens_list_cmd(ctx: Context) -> None:
+    """Print the tokens (never their secret part) as JSON lines."""
+    from ledger.accounts import services as accounts
+
+    with read_transaction(ctx.engine) as conn:
+        for t in accounts.list_tokens(conn):
+            _echo_json(
+                {
+                    "id": t.id,
+                    "hint": t.hint,
+                    "label": t.label,
+                    "org": t.org.code,
+                    "created_at": t.created_at,
+                    "revoked_at": t.revoked_at,
+                }
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

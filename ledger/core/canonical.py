@@ -26,57 +26,105 @@ _encode = json.JSONEncoder(
 ).encode
 
 
-def _check(value: Any, path: str) -> bool:
-    """Validate ``value`` recursively; return True when some key lies outside the BMP."""
-    if isinstance(value, str):
-        _check_string(value, path)
+class _Refused(Exception):
+    """Raised inside :func:`_check`; collects the path to the bad value as it unwinds, so
+    the walk builds no path strings unless something is wrong."""
+
+    def __init__(self, code: str, what: str) -> None:
+        self.code, self.what = code, what
+        self.steps: list[str] = []  # innermost first
+
+    def error(self) -> ValidationError:
+        path = "$" + "".join(reversed(self.steps))
+        return ValidationError(self.code, f"{path}: {self.what}", {"path": path})
+
+
+def _check(value: Any) -> bool:
+    """Validate ``value`` recursively; return True when some key lies outside the BMP.
+
+    Raises :class:`_Refused`. The exact built-in types are tested first (the common case);
+    subclasses take the ``isinstance`` tests below, in the same order.
+    """
+    kind = type(value)
+    if kind is str:
+        if not value.isascii():
+            _check_string(value)
         return False
-    if value is None or isinstance(value, bool):
+    if kind is int:
+        _check_int(value)
+        return False
+    if kind is dict:
+        return _check_dict(value)
+    if kind is list or kind is tuple:
+        return _check_list(value)
+    if value is None or kind is bool:
+        return False
+    if isinstance(value, str):
+        _check_string(value)
+        return False
+    if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise ValidationError(
-                "json.integer_range",
-                f"{path}: integer {value} is outside ±(2**53 − 1)",
-                {"path": path},
-            )
+        _check_int(value)
         return False
     if isinstance(value, dict):
-        astral = False
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValidationError(
-                    "json.key_type", f"{path}: object keys must be strings", {"path": path}
-                )
-            _check_string(key, path)
-            if not key.isascii() and any(ord(c) > 0xFFFF for c in key):
-                astral = True
-            astral |= _check(item, f"{path}.{key}")
-        return astral
+        return _check_dict(value)
     if isinstance(value, list | tuple):
-        astral = False
-        for i, item in enumerate(value):
-            astral |= _check(item, f"{path}[{i}]")
-        return astral
+        return _check_list(value)
     if isinstance(value, float):
-        raise ValidationError(
-            "json.float",
-            f"{path}: floats are not allowed; use integer fen or kg",
-            {"path": path},
-        )
-    raise ValidationError(
-        "json.type", f"{path}: {type(value).__name__} is not a JSON value", {"path": path}
-    )
+        raise _Refused("json.float", "floats are not allowed; use integer fen or kg")
+    raise _Refused("json.type", f"{type(value).__name__} is not a JSON value")
 
 
-def _check_string(text: str, path: str) -> None:
+def _check_dict(value: dict) -> bool:
+    astral = False
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise _Refused("json.key_type", "object keys must be strings")
+        if not key.isascii():
+            _check_string(key)
+            if any(ord(c) > 0xFFFF for c in key):
+                astral = True
+        try:
+            astral |= _check(item)
+        except _Refused as refused:
+            refused.steps.append(f".{key}")
+            raise
+    return astral
+
+
+def _check_list(value: list | tuple) -> bool:
+    astral = False
+    for i, item in enumerate(value):
+        try:
+            astral |= _check(item)
+        except _Refused as refused:
+            refused.steps.append(f"[{i}]")
+            raise
+    return astral
+
+
+def _check_int(value: int) -> None:
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _Refused("json.integer_range", f"integer {value} is outside ±(2**53 − 1)")
+
+
+def _check_string(text: str) -> None:
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValidationError(
-                "json.surrogate", f"{path}: string contains a lone surrogate", {"path": path}
-            ) from None
+            raise _Refused("json.surrogate", "string contains a lone surrogate") from None
+
+
+def check_json(value: Any) -> bool:
+    """Raise :class:`ValidationError` unless ``value`` is a ledger value (see
+    :func:`canonical_json`), without encoding it. Returns True when some object key lies
+    outside the Basic Multilingual Plane."""
+    try:
+        return _check(value)
+    except _Refused as refused:
+        raise refused.error() from None
 
 
 def canonical_json(value: Any) -> bytes:
@@ -85,7 +133,7 @@ def canonical_json(value: Any) -> bytes:
     Raises :class:`ValidationError` for floats, out-of-range integers, non-string keys, lone
     surrogates and non-JSON types, so that every accepted value has exactly one encoding.
     """
-    if _check(value, "$"):
+    if check_json(value):
         return rfc8785.dumps(value)
     return _encode(value).encode("utf-8")
 
@@ -117,7 +165,7 @@ def parse_canonical(data: bytes) -> Any:
     """
     try:
         value = _decode(data.decode("utf-8"))
-        if _ASTRAL_LEAD.search(data):
+        if not data.isascii() and _ASTRAL_LEAD.search(data):
             again = canonical_json(value)
         else:
             again = _encode(value).encode("utf-8")

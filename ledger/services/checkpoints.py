@@ -20,9 +20,11 @@ CHECKPOINT = LogCheckpoint.__table__
 
 
 class InconsistentLog(LedgerError):
-    """The log is not consistent with its last signed checkpoint: refuse to sign."""
+    """The log is not consistent with its last signed checkpoint: refuse to sign.
 
-    status = 500
+    This is an integrity alarm (someone rewrote or cut the log), reported as a conflict."""
+
+    status = 409
 
 
 @dataclass(frozen=True, slots=True)

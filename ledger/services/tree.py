@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select, union_all
 
 from ledger.core import merkle
 from ledger.core.errors import NotFoundError, ValidationError
@@ -30,11 +30,19 @@ def fetch_nodes(conn: Connection, log: str, ids: Iterable[NodeID]) -> dict[NodeI
         ):
             found[(0, seq)] = h
     if inner:
-        for level, idx, h in conn.execute(
+        # One primary-key lookup per level, glued with UNION ALL: SQLite does not use the
+        # primary key for ``(level, idx) IN (VALUES ...)`` (nor, reliably, for an OR of
+        # per-level terms) and would scan every node of the log instead.
+        by_level: dict[int, list[int]] = {}
+        for level, idx in inner:
+            by_level.setdefault(level, []).append(idx)
+        lookups = [
             select(NODE.c.level, NODE.c.idx, NODE.c.hash).where(
-                NODE.c.log == log, tuple_(NODE.c.level, NODE.c.idx).in_(inner)
+                NODE.c.log == log, NODE.c.level == level, NODE.c.idx.in_(idxs)
             )
-        ):
+            for level, idxs in by_level.items()
+        ]
+        for level, idx, h in conn.execute(union_all(*lookups)):
             found[(level, idx)] = h
     missing = ids - found.keys()
     if missing:

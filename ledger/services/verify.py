@@ -11,11 +11,10 @@ list means the log is intact.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 
 from ledger.core.canonical import parse_canonical
 from ledger.core.entry import (
@@ -26,6 +25,7 @@ from ledger.core.entry import (
 )
 from ledger.core.errors import LedgerError
 from ledger.core.findings import Finding
+from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import CompactRange, NodeID
 from ledger.core.note import NoteError, Verifier, open_note, parse_checkpoint
 from ledger.core.proof import ProofError, verify_consistency
@@ -92,7 +92,7 @@ def _verify(conn, verifiers, log, origin, external) -> list[Finding]:
     last = -1
     while True:
         rows = conn.execute(
-            select(ENTRY)
+            select(*_ENTRY_COLUMNS)
             .where(ENTRY.c.log == log, ENTRY.c.seq > last)
             .order_by(ENTRY.c.seq)
             .limit(CHUNK)
@@ -100,7 +100,7 @@ def _verify(conn, verifiers, log, origin, external) -> list[Finding]:
         if not rows:
             break
         _scan_chunk(conn, scan, rows, replays)
-        last = rows[-1].seq
+        last = rows[-1][0]
 
     _check_node_count(conn, scan)
     _check_head(conn, scan)
@@ -124,22 +124,35 @@ def _open(note: str, verifiers, origin):
     return cp, None
 
 
+#: The ``log_entry`` columns the scan compares, in this order (``log`` is known).
+_ENTRY_COLUMNS = (
+    ENTRY.c.seq,
+    ENTRY.c.kind,
+    ENTRY.c.time,
+    ENTRY.c.actor,
+    ENTRY.c.prev_hash,
+    ENTRY.c.leaf,
+    ENTRY.c.leaf_hash,
+)
+
+
 def _scan_chunk(conn: Connection, scan: _Scan, rows, replays) -> None:
-    first, last = rows[0].seq, rows[-1].seq
+    first, last = rows[0][0], rows[-1][0]
     stored_postings: dict[int, list[tuple]] = {}
-    for p in conn.execute(
+    for seq, idx, account, commodity, amount in conn.execute(
         select(
             POSTING.c.seq, POSTING.c.idx, POSTING.c.account, POSTING.c.commodity, POSTING.c.amount
         )
         .where(POSTING.c.log == scan.log, POSTING.c.seq >= first, POSTING.c.seq <= last)
         .order_by(POSTING.c.seq, POSTING.c.idx)
-    ):
-        stored_postings.setdefault(p.seq, []).append((p.idx, p.account, p.commodity, p.amount))
+    ).all():
+        stored_postings.setdefault(seq, []).append((idx, account, commodity, amount))
     stored_nodes = _nodes_completed_by(conn, scan.log, first, last)
     computed_nodes: dict[NodeID, tuple[bytes, int]] = {}
+    tree = scan.tree
 
     for row in rows:
-        seq = row.seq
+        seq, kind, time, actor, prev_hash, leaf, stored_hash = row
         if seq != scan.expected_seq:
             if seq > scan.expected_seq:
                 scan.add(
@@ -150,28 +163,39 @@ def _scan_chunk(conn: Connection, scan: _Scan, rows, replays) -> None:
             else:  # cannot happen with a primary key, but say so if it does
                 scan.add("entry.duplicate", "entry appears more than once", seq)
         scan.expected_seq = seq + 1
-        leaf = bytes(row.leaf)
-        digest = hashlib.sha256(b"\x00" + leaf).digest()
-        if digest != row.leaf_hash:
-            scan.add("leaf.hash_mismatch", "stored leaf hash is not the hash of the leaf", seq)
-        entry = None
+        leaf = bytes(leaf)
+        entry = problem = None
         try:
             entry = entry_from_leaf(leaf, parse_canonical(leaf))
         except LedgerError as exc:
-            scan.add("leaf.not_canonical", f"leaf is not canonical JSON: {exc.message}", seq)
+            problem = "leaf.not_canonical", f"leaf is not canonical JSON: {exc.message}"
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            scan.add("leaf.malformed", f"leaf does not have the entry shape: {exc!r}", seq)
+            problem = "leaf.malformed", f"leaf does not have the entry shape: {exc!r}"
+        # entry_from_leaf hashed the leaf already; hash it here only when it could not.
+        digest = entry.leaf_hash if entry is not None else leaf_hash(leaf)
+        if digest != stored_hash:
+            scan.add("leaf.hash_mismatch", "stored leaf hash is not the hash of the leaf", seq)
+        if problem is not None:
+            scan.add(*problem, seq)
         if entry is not None:
-            _check_entry(scan, row, entry, stored_postings.get(seq, []))
+            if (seq, kind, time, actor, bytes(prev_hash)) != (
+                entry.seq,
+                entry.kind,
+                entry.time,
+                entry.actor,
+                entry.prev,
+            ):
+                _column_findings(scan, seq, kind, time, actor, prev_hash, entry)
+            _check_postings(scan, entry, stored_postings.get(seq, []))
             for replay in replays:
                 replay.feed(entry)
         if entry is None or entry.prev != scan.prev_hash:
             scan.add("chain.broken", "leaf does not link to the previous leaf's hash", seq)
         scan.prev_hash = digest
-        for node, h in scan.tree.append(digest):
+        for node, h in tree.append(digest):
             computed_nodes[node] = (h, seq)
-        if scan.tree.size in scan.checkpoint_sizes:
-            scan.roots[scan.tree.size] = scan.tree.root()
+        if tree.size in scan.checkpoint_sizes:
+            scan.roots[tree.size] = tree.root()
 
     for node, (h, seq) in computed_nodes.items():
         stored = stored_nodes.get(node)
@@ -180,17 +204,16 @@ def _scan_chunk(conn: Connection, scan: _Scan, rows, replays) -> None:
             scan.add("tree.node_mismatch", f"stored tree node {node} is {what}", seq)
 
 
-def _check_entry(scan: _Scan, row, entry, stored: list[tuple]) -> None:
-    seq = row.seq
+def _column_findings(scan: _Scan, seq, kind, time, actor, prev_hash, entry) -> None:
+    """The stored columns of ``seq`` differ from its leaf: say which way."""
     if entry.seq != seq:
         scan.add("leaf.seq_mismatch", f"leaf says seq {entry.seq} but is stored at {seq}", seq)
-    if (row.kind, row.time, row.actor, bytes(row.prev_hash)) != (
-        entry.kind,
-        entry.time,
-        entry.actor,
-        entry.prev,
-    ):
+    if (kind, time, actor, bytes(prev_hash)) != (entry.kind, entry.time, entry.actor, entry.prev):
         scan.add("entry.column_mismatch", "stored columns differ from the leaf", seq)
+
+
+def _check_postings(scan: _Scan, entry, stored: list[tuple]) -> None:
+    seq = entry.seq
     draft = EntryDraft(entry.kind, entry.body, entry.actor, entry.postings)
     for error in check_postings(draft, f"seq {seq}"):
         scan.add(error.code, error.message, seq)
@@ -200,23 +223,27 @@ def _check_entry(scan: _Scan, row, entry, stored: list[tuple]) -> None:
 
 
 def _nodes_completed_by(conn: Connection, log: str, first: int, last: int) -> dict:
-    """Stored nodes (level >= 1) whose last leaf lies in ``[first, last]``."""
+    """Stored nodes (level >= 1) whose last leaf lies in ``[first, last]``.
+
+    One primary-key range per level, glued with UNION ALL: given an OR of the ranges, SQLite
+    would scan every node of the log for every chunk.
+    """
     ranges = []
     level = 1
     while (1 << level) <= last + 1:
         lo = ((first + (1 << level)) >> level) - 1  # smallest idx ending at or after first
         hi = (last + 1) >> level
         if lo < hi:
-            ranges.append(and_(NODE.c.level == level, NODE.c.idx >= lo, NODE.c.idx < hi))
+            ranges.append(
+                select(NODE.c.level, NODE.c.idx, NODE.c.hash).where(
+                    NODE.c.log == log, NODE.c.level == level, NODE.c.idx >= lo, NODE.c.idx < hi
+                )
+            )
         level += 1
     if not ranges:
         return {}
-    return {
-        (r.level, r.idx): bytes(r.hash)
-        for r in conn.execute(
-            select(NODE.c.level, NODE.c.idx, NODE.c.hash).where(NODE.c.log == log, or_(*ranges))
-        )
-    }
+    rows = conn.execute(union_all(*ranges)).all()
+    return {(level, idx): bytes(h) for level, idx, h in rows}
 
 
 def _check_node_count(conn: Connection, scan: _Scan) -> None:

@@ -22,7 +22,8 @@ def _int_arg(name: str, default: int | None = None) -> int:
         if default is None:
             raise ValidationError("request.missing", f"query parameter {name!r} is required")
         return default
-    if not raw.isdigit() or len(raw) > 18:
+    # ASCII only: str.isdigit() also accepts "²" and "١", which int() rejects or misreads.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValidationError("request.integer", f"{name} must be a non-negative integer")
     return int(raw)
 

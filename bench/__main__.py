@@ -1,0 +1,57 @@
+"""``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
+
+Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``) and ``--no-postgres``
+for a quick look; a full run is what ``make bench`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import append, prove, verify
+from bench.common import (
+    RESULTS_PATH,
+    print_table,
+    progress,
+    sqlite_database,
+    write_results,
+)
+
+SUITES = ("append", "verify", "prove")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", choices=SUITES, help="run only these")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL lane")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="results file")
+    args = parser.parse_args(argv)
+    only = set(args.only or SUITES)
+
+    began = time.perf_counter()
+    results = []
+    if "append" in only:
+        results.append(append.run("sqlite"))
+        if not args.no_postgres:
+            results.append(append.run("postgresql"))
+    if only & {"verify", "prove"}:
+        # One SQLite log serves both: verified at 200,000 entries, then grown to 1,000,000.
+        with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
+            if "verify" in only:
+                results.append(verify.run(engine, "verify.sqlite", Path(workdir)))
+            if "prove" in only:
+                results.extend(prove.run(engine, "sqlite"))
+
+    print()
+    print_table(results)
+    write_results(results, args.output)
+    progress(f"wrote {args.output} in {time.perf_counter() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

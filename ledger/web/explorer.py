@@ -1,0 +1,333 @@
+"""The log explorer, for forestry bureaus and administrators: the entries of the main log
+(newest first, keyset pages by ``seq``, search by kind, by seq or by document SHA-256), one
+entry with its decoded leaf and an inclusion proof against the latest checkpoint, the current
+checkpoint and an on-demand verification of the whole log, and a form to anchor a document.
+
+Pages only (API tokens use the JSON API). Every page is plain HTML: no script is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import Connection, select
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ledger.core.errors import ConflictError, LedgerError
+from ledger.core.proof import ProofError, verify_inclusion
+from ledger.services import anchors, checkpoints, log, tree, verify
+from ledger.services.log import ENTRY
+from ledger.services.projections import AnchorProjector
+from ledger.storage.db import read_transaction
+from ledger.web import authz
+from ledger.web.ext import engine, settings
+from ledger.web.forms import error_message
+from ledger.web.public import SHA256_RE, stream_digest, verifier
+
+bp = Blueprint("explorer", __name__, url_prefix="/explorer")
+authz.protect(bp, {}, default=authz.roles("bureau", "admin", users_only=True))
+
+LOG = "main"
+PAGE_SIZE = 25
+KIND_FILTER_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_TITLE = AnchorProjector.max_title
+#: Labels for the entry kinds people meet most, in the display language.
+KIND_LABELS = {"doc.anchor": _l("Document anchor")}
+
+
+@bp.app_template_filter("entry_kind")
+def entry_kind(kind: str) -> str:
+    """The label of an entry kind in the display language, or the kind itself."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+# --- the entries ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the entries list."""
+
+    seq: int
+    kind: str
+    time: str
+    actor: str
+    summary: str
+
+
+def _summary(kind: str, leaf: bytes) -> str:
+    try:
+        body = json.loads(leaf).get("body", {})
+    except (ValueError, AttributeError):
+        return ""
+    if kind == anchors.KIND and isinstance(body, dict):
+        return str(body.get("title", ""))
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _seq_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
+def _filtered(stmt, kind: str | None):
+    stmt = stmt.where(ENTRY.c.log == LOG)
+    if kind:
+        stmt = stmt.where(
+            (ENTRY.c.kind == kind) | ENTRY.c.kind.startswith(kind + ".", autoescape=True)
+        )
+    return stmt
+
+
+def _page(conn: Connection, kind: str | None, before: int | None, after: int | None):
+    """Up to PAGE_SIZE rows, newest first: below ``before``, or just above ``after``, or the
+    newest; and whether there are newer and older rows (keyset pagination on ``seq``)."""
+    columns = select(ENTRY.c.seq, ENTRY.c.kind, ENTRY.c.time, ENTRY.c.actor, ENTRY.c.leaf)
+    stmt = _filtered(columns, kind)
+    if after is not None:
+        stmt = stmt.where(ENTRY.c.seq > after).order_by(ENTRY.c.seq.asc())
+        rows = list(reversed(conn.execute(stmt.limit(PAGE_SIZE)).all()))
+    else:
+        if before is not None:
+            stmt = stmt.where(ENTRY.c.seq < before)
+        rows = conn.execute(stmt.order_by(ENTRY.c.seq.desc()).limit(PAGE_SIZE)).all()
+    newer = older = False
+    if rows:
+        probe = _filtered(select(ENTRY.c.seq), kind).limit(1)
+        newer = conn.execute(probe.where(ENTRY.c.seq > rows[0].seq)).first() is not None
+        older = conn.execute(probe.where(ENTRY.c.seq < rows[-1].seq)).first() is not None
+    items = [Row(r.seq, r.kind, r.time, r.actor, _summary(r.kind, bytes(r.leaf))) for r in rows]
+    return items, newer, older
+
+
+def _rows_at(conn: Connection, seqs: list[int]) -> list[Row]:
+    if not seqs:
+        return []
+    rows = conn.execute(
+        select(ENTRY.c.seq, ENTRY.c.kind, ENTRY.c.time, ENTRY.c.actor, ENTRY.c.leaf)
+        .where(ENTRY.c.log == LOG, ENTRY.c.seq.in_(seqs))
+        .order_by(ENTRY.c.seq.desc())
+    ).all()
+    return [Row(r.seq, r.kind, r.time, r.actor, _summary(r.kind, bytes(r.leaf))) for r in rows]
+
+
+@bp.get("/")
+def entries():
+    """The entries, newest first. ``q`` is an entry number (opens it) or a document SHA-256
+    (lists its anchors); ``kind`` filters by kind (``doc`` also matches ``doc.anchor``);
+    ``before``/``after`` are the keyset page bounds."""
+    q = request.args.get("q", "").strip()
+    kind = request.args.get("kind", "").strip().lower()
+    before, after = _seq_arg("before"), _seq_arg("after")
+    error = None
+    status = 200
+    if kind and (len(kind) > 100 or not KIND_FILTER_RE.match(kind)):
+        error = _("A kind is a dotted name such as doc.anchor or doc.")
+        kind, status = "", 422
+    searched_sha = None
+    rows: list[Row] = []
+    newer = older = False
+    with read_transaction(engine()) as conn:
+        size = log.read_head(conn, LOG).size
+        signed = checkpoints.latest(conn, LOG)
+        if q and q.isascii() and q.isdigit() and len(q) <= 18:
+            seq = int(q)
+            if seq < size:
+                return redirect(url_for(".entry", seq=seq))
+            error = _(
+                "There is no entry %(seq)d: the log has %(size)d entries.", seq=seq, size=size
+            )
+            status = 404
+        elif q and SHA256_RE.match(q):
+            searched_sha = q.lower()
+        elif q:
+            error = _("Enter an entry number or a document's SHA-256 (64 hexadecimal digits).")
+            status = 422
+        if searched_sha is not None:
+            found = anchors.find_anchors(engine(), searched_sha)
+            rows = _rows_at(conn, [a.seq for a in found])
+        else:
+            rows, newer, older = _page(conn, kind or None, before, after)
+    page = render_template(
+        "log/entries.html",
+        rows=rows,
+        newer=newer,
+        older=older,
+        q=q,
+        kind=kind,
+        searched_sha=searched_sha,
+        error=error,
+        size=size,
+        signed=signed,
+    )
+    return page, status
+
+
+# --- one entry --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """An inclusion proof of an entry in the tree of a signed checkpoint, checked here."""
+
+    size: int
+    root: bytes
+    proof: list[bytes]
+    verified: bool
+    problem: str | None
+
+
+def _inclusion(conn: Connection, entry, signed) -> Inclusion | None:
+    if signed is None or entry.seq >= signed.checkpoint.size:
+        return None
+    cp = signed.checkpoint
+    proof = tree.inclusion_proof(conn, LOG, entry.seq, cp.size)
+    try:
+        verify_inclusion(entry.leaf_hash, entry.seq, cp.size, proof, cp.root)
+    except ProofError as exc:
+        return Inclusion(cp.size, cp.root, proof, False, str(exc))
+    return Inclusion(cp.size, cp.root, proof, True, None)
+
+
+@bp.get("/entries/<int:seq>")
+def entry(seq: int):
+    with read_transaction(engine()) as conn:
+        size = log.read_head(conn, LOG).size
+        found = next(log.read_entries(conn, LOG, seq, seq + 1), None)
+        if found is None:
+            abort(404)
+        signed = checkpoints.latest(conn, LOG)
+        inclusion = _inclusion(conn, found, signed)
+    try:
+        decoded: Any = json.loads(found.leaf)
+        pretty = json.dumps(decoded, indent=2, ensure_ascii=False)
+    except ValueError:
+        pretty = found.leaf.decode("utf-8", "replace")
+    return render_template(
+        "log/entry.html",
+        entry=found,
+        pretty=pretty,
+        size=size,
+        signed=signed,
+        inclusion=inclusion,
+    )
+
+
+# --- the checkpoint and verification ----------------------------------------------------------
+
+
+class VerifyForm(FlaskForm):
+    external = TextAreaField(
+        _l("A checkpoint kept elsewhere (optional)"),
+        validators=[Optional(), Length(max=10_000)],
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verification():
+    """The current checkpoint; on POST, verify the whole log and show the findings.
+
+    The verification re-reads every entry of the log inside this request: seconds for a
+    small log, but slow for a big one (minutes at millions of entries), holding a worker and a
+    database snapshot meanwhile. That is acceptable while logs are small and the button is for
+    bureau and admin users only; move it to the scheduler process with progress reporting
+    when logs grow (see DESIGN.md: long jobs never run inside a web request).
+    """
+    form = VerifyForm()
+    result = None
+    key = verifier()
+    if form.validate_on_submit():
+        external = (form.external.data or "").replace("\r\n", "\n").strip()
+        started = time.monotonic()
+        findings = verify.verify_log(
+            engine(),
+            [key] if key is not None else [],
+            log=LOG,
+            origin=settings().log_origin,
+            external_checkpoint=external + "\n" if external else None,
+        )
+        result = {"findings": findings, "seconds": time.monotonic() - started}
+    with read_transaction(engine()) as conn:
+        size = log.read_head(conn, LOG).size
+        signed = checkpoints.latest(conn, LOG)
+    return render_template(
+        "log/verify.html", form=form, result=result, size=size, signed=signed, verifier=key
+    )
+
+
+# --- anchoring a document ---------------------------------------------------------------------
+
+
+class AnchorForm(FlaskForm):
+    document = FileField(
+        _l("Document"), validators=[FileRequired(message=_l("Choose a file to anchor."))]
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_TITLE,
+                message=_l("The title must be at most %(max)d characters.", max=MAX_TITLE),
+            ),
+        ],
+    )
+    idempotency_key = HiddenField(validators=[DataRequired(), Regexp(KEY_RE)])
+
+
+def new_form_key() -> str:
+    """A fresh idempotency key for one rendering of the anchor form."""
+    return secrets.token_urlsafe(24)
+
+
+@bp.route("/anchor", methods=["GET", "POST"])
+def anchor():
+    """Anchor a document: hash the uploaded file (it is not kept) and append ``doc.anchor``.
+
+    The form carries an idempotency key made when it was rendered, so submitting the same
+    form twice (a double tap, a retry after a timeout) appends once and shows the same entry.
+    """
+    form = AnchorForm()
+    status = 200
+    if form.validate_on_submit():
+        principal = authz.current_principal()
+        sha256, size = stream_digest(form.document.data.stream)
+        title = (form.title.data or "").strip()
+        key = f"web.anchor:{principal.actor}:{form.idempotency_key.data}"
+        try:
+            draft = anchors.anchor_draft(sha256, size, title, principal.actor)
+            (entry,) = log.append_batch(engine(), [draft], idempotency_key=key)
+        except ConflictError:
+            form.form_errors.append(
+                _(
+                    "This form was already used to anchor another document. "
+                    "Check the file and title, then send the form again."
+                )
+            )
+            status = 409
+        except LedgerError as exc:
+            form.form_errors.append(error_message(exc))
+            status = 422
+        else:
+            flash(_("The document is anchored as entry %(seq)d.", seq=entry.seq), "info")
+            return redirect(url_for(".entry", seq=entry.seq), 303)
+    elif request.method == "POST":
+        status = 422
+    form.idempotency_key.data = new_form_key()
+    return render_template("log/anchor.html", form=form), status

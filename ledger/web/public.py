@@ -1,0 +1,197 @@
+"""Public pages (anyone, no sign-in): the latest signed checkpoint and how to check its
+signature with ``openssl`` alone, a document look-up (by SHA-256, or by uploading the file,
+which is hashed and not kept), and what receipts will carry.
+
+Also the small helpers the log explorer (:mod:`ledger.web.explorer`) shares: the verifier key,
+hashing an uploaded stream, times shown in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField
+from wtforms.validators import DataRequired, Regexp
+
+from ledger.core.errors import LedgerError
+from ledger.core.note import NoteError, Verifier
+from ledger.services import anchors, checkpoints, keys, log
+from ledger.services.checkpoints import SignedCheckpoint
+from ledger.storage.db import read_transaction
+from ledger.web import authz
+from ledger.web.ext import engine, settings
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+authz.protect(
+    bp,
+    {
+        "checkpoint": authz.PUBLIC,
+        "verifier_pem": authz.PUBLIC,
+        "documents": authz.PUBLIC,
+        "receipts": authz.PUBLIC,
+    },
+)
+
+SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+CHUNK = 1 << 20
+
+
+# --- helpers shared with the explorer ---------------------------------------------------------
+
+
+def verifier() -> Verifier | None:
+    """The verifier of this log's checkpoint key: the public ``.vkey`` file written beside the
+    signing key, else derived from the signing key; None when neither can be read."""
+    key_path = settings().key_path
+    _, vkey = keys.public_paths(key_path)
+    try:
+        if vkey.is_file():
+            return Verifier.from_verifier_key(vkey.read_text(encoding="utf-8").strip())
+        if key_path.is_file():
+            return keys.load_signer(key_path, settings().log_origin).verifier()
+    except (OSError, NoteError, LedgerError):
+        return None
+    return None
+
+
+def stream_digest(stream: IO[bytes]) -> tuple[str, int]:
+    """(hex SHA-256, size in bytes) of an uploaded file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def parse_utc(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.app_template_filter("localtime")
+def localtime(text: str) -> str:
+    """``2026-03-01T02:03:04.000005Z`` → ``2026-03-01 10:03:04`` (Asia/Shanghai)."""
+    moment = parse_utc(text)
+    return text if moment is None else format_datetime(moment, "yyyy-MM-dd HH:mm:ss")
+
+
+def latest_checkpoint() -> SignedCheckpoint | None:
+    with read_transaction(engine()) as conn:
+        return checkpoints.latest(conn)
+
+
+# --- the checkpoint ---------------------------------------------------------------------------
+
+
+@bp.get("/checkpoint")
+def checkpoint():
+    with read_transaction(engine()) as conn:
+        signed = checkpoints.latest(conn)
+        head_size = log.read_head(conn).size
+    return render_template(
+        "public/checkpoint.html", signed=signed, size=head_size, verifier=verifier()
+    )
+
+
+@bp.get("/checkpoint/key.pem")
+def verifier_pem():
+    found = verifier()
+    if found is None:
+        return Response("no checkpoint key is configured\n", 404, mimetype="text/plain")
+    return Response(found.pem(), mimetype="text/plain", headers={"Cache-Control": "no-cache"})
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+class DigestForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search
+
+    sha256 = StringField(
+        _l("SHA-256 of the document"),
+        validators=[
+            DataRequired(),
+            Regexp(SHA256_RE, message=_l("A SHA-256 is 64 hexadecimal digits (0-9, a-f).")),
+        ],
+    )
+
+
+class UploadForm(FlaskForm):
+    document = FileField(_l("The file"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+@dataclass(frozen=True)
+class Found:
+    """One anchor of a looked-up document: where (seq), when, under what title."""
+
+    seq: int
+    title: str
+    size: int
+    time: str
+    covered: bool
+
+
+def find_document(sha256: str) -> list[Found]:
+    rows = anchors.find_anchors(engine(), sha256.lower())
+    with read_transaction(engine()) as conn:
+        signed = checkpoints.latest(conn)
+        found = []
+        for row in rows:
+            entry = next(log.read_entries(conn, "main", row.seq, row.seq + 1), None)
+            covered = signed is not None and row.seq < signed.checkpoint.size
+            time = entry.time if entry is not None else ""
+            found.append(Found(row.seq, row.title, row.size, time, covered))
+    return found
+
+
+@bp.route("/documents", methods=["GET", "POST"])
+def documents():
+    """Where was a document anchored? By its SHA-256 (GET) or by uploading it (POST)."""
+    digest_form = DigestForm(request.args)
+    upload = UploadForm()
+    sha256 = size = None
+    status = 200
+    if request.method == "POST":
+        if upload.validate_on_submit():
+            sha256, size = stream_digest(upload.document.data.stream)
+            digest_form.sha256.data = sha256
+        else:
+            status = 422
+    elif "sha256" in request.args:
+        digest_form.sha256.data = (digest_form.sha256.data or "").strip()
+        if digest_form.validate():
+            sha256 = digest_form.sha256.data.lower()
+        else:
+            status = 422
+    found = find_document(sha256) if sha256 else None
+    page = render_template(
+        "public/documents.html",
+        digest_form=digest_form,
+        upload=upload,
+        sha256=sha256,
+        size=size,
+        found=found,
+        signed=latest_checkpoint(),
+    )
+    return page, status
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+@bp.get("/receipts")
+def receipts():
+    return render_template("public/receipts.html", signed=latest_checkpoint())

@@ -1,0 +1,267 @@
+"""The authorisation matrix: for every endpoint, every role (and API tokens), the expected
+status. Read rows (GET) share one seeded app per database; write rows (POST) too, but they
+only ever change objects made for them. Every endpoint of the app must appear here.
+
+Roles: ``anonymous``; ``village`` (clerk of 常口村 350428102201); ``court`` (将乐县人民法院
+闽0428); ``county`` / ``province`` / ``other_county`` bureaus (350428 / 35 / 350403);
+``admin``; ``tok_village`` and ``tok_county``: API tokens of 常口村 and of the 将乐县 bureau.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import urllib.parse
+
+import pytest
+from werkzeug.exceptions import NotFound
+
+from ledger.accounts import services
+from ledger.storage.db import write_transaction
+from tests.web.conftest import csrf_token, make_app, seed, sign_in
+
+ROLES = (
+    "anonymous",
+    "village",
+    "court",
+    "county",
+    "province",
+    "other_county",
+    "admin",
+    "tok_village",
+    "tok_county",
+)
+USER_OF = {
+    "village": "village",
+    "court": "court",
+    "county": "bureau_county",
+    "province": "bureau_province",
+    "other_county": "bureau_other",
+    "admin": "admin",
+}
+V1, V2, V3 = "350428102201", "350428102202", "350403100201"
+COURT, COURT2 = urllib.parse.quote("闽0428"), urllib.parse.quote("闽0403")
+
+
+def row(path, default, method="GET", **per_role):
+    """Expected status per role: ``default`` unless named (``village=403``)."""
+    unknown = set(per_role) - set(ROLES)
+    assert not unknown, unknown
+    return method, path, {role: per_role.get(role, default) for role in ROLES}
+
+
+def public(path, status=200, **per_role):
+    return row(path, status, **per_role)
+
+
+def signed_in(path, anonymous=302, **per_role):
+    """Signed-in users: 200 unless named; anonymous: redirected to sign-in."""
+    return row(path, 200, anonymous=anonymous, **per_role)
+
+
+def only(path, allowed, method="GET", ok=200, denied=403, anonymous=302, **per_role):
+    """``allowed`` roles get ``ok``; other signed-in roles ``denied``."""
+    expected = {r: (ok if r in allowed else denied) for r in ROLES}
+    expected["anonymous"] = anonymous
+    expected.update(per_role)
+    return method, path, expected
+
+
+NO_TOKENS = {"tok_village": 403, "tok_county": 403}
+USERS_REDIRECT_HOME = {r: 302 for r in USER_OF}
+
+READ_ROWS = [
+    # public pages
+    public("/"),
+    public("/signin", **USERS_REDIRECT_HOME),
+    public("/log/checkpoint"),
+    public("/log/entries"),
+    public("/log/proof/inclusion?seq=0&size=2"),
+    public("/log/proof/consistency?old=1&new=2"),
+    public("/prefs/language/en?next=/", 303),
+    public("/prefs/text/large?next=/", 303),
+    # pages of a signed-in person (not API tokens)
+    signed_in("/home", **NO_TOKENS),
+    signed_in("/account/password", **NO_TOKENS),
+    # a village: its clerk, its county bureau, the province; nobody else
+    only(f"/villages/{V1}", {"village", "county", "province", "tok_village", "tok_county"}),
+    # the other village of the same county: the village clerk changes the id in the URL
+    only(f"/villages/{V2}", {"county", "province", "tok_county"}),
+    # a village in another county
+    only(f"/villages/{V3}", {"other_county", "province"}),
+    # no such village / not a village code: 404 for anyone signed in
+    only("/villages/350428102299", set(ROLES), ok=404),
+    only("/villages/not-a-code", set(ROLES), ok=404),
+    # courts: the court itself and the bureaus of its county or above
+    only(f"/courts/{COURT}", {"court", "county", "province", "tok_county"}),
+    only(f"/courts/{COURT2}", {"other_county", "province"}),
+    only("/courts/%E9%97%BD9999", set(ROLES), ok=404),
+    # bureaus: themselves and the bureaus above them
+    only("/bureaus/350428", {"county", "province", "tok_county"}),
+    only("/bureaus/35", {"province"}),
+    only("/bureaus/3504", {"province"}),
+    only("/bureaus/350403", {"other_county", "province"}),
+    # administration: signed-in admins only, never tokens
+    only("/admin/users", {"admin"}),
+    only("/admin/orgs", {"admin"}),
+    only("/admin/tokens", {"admin"}),
+]
+
+WRITE_ROWS = [
+    only("/admin/orgs", {"admin"}, "POST", ok=303),
+    only("/admin/users", {"admin"}, "POST", ok=303),
+    only("/admin/users/{victim}/role", {"admin"}, "POST", ok=303),
+    only("/admin/users/{victim}/disable", {"admin"}, "POST", ok=303),
+    only("/admin/users/{victim}/enable", {"admin"}, "POST", ok=303),
+    only("/admin/users/{victim}/password", {"admin"}, "POST", ok=303),
+    only("/admin/tokens", {"admin"}, "POST", ok=201),
+    only("/admin/tokens/{spare_token}/revoke", {"admin"}, "POST", ok=303),
+    # a password change with a wrong current password: 422 for people, refused for tokens
+    only("/account/password", set(USER_OF), "POST", ok=422, **NO_TOKENS),
+    # sign-out is harmless for anyone (tested last per role: see the ordering below)
+    row("/signout", 303, "POST"),
+    # sign-in form errors (missing fields) for the anonymous; signed-in people are sent home
+    row("/signin", 400, "POST", **USERS_REDIRECT_HOME),
+]
+
+
+_serial = itertools.count(101)
+
+
+def _form(path: str, n: int) -> dict:
+    """Valid form data for each write row (unique per row, so rows never collide)."""
+    if path == "/admin/orgs":
+        return {"kind": "village", "code": f"35042810{n:04d}", "name": f"新村{n}"}
+    if path == "/admin/users":
+        return {
+            "username": f"new{n}",
+            "role": "admin",
+            "org": "",
+            "password": "a long new password",
+        }
+    if path.endswith("/role"):
+        return {"role": "village", "org": ""}  # set below: the victim's own village
+    if path.endswith("/password") and path.startswith("/admin"):
+        return {"password": "another long password"}
+    if path == "/admin/tokens":
+        return {"org": "", "label": f"row {n}"}  # org set below
+    if path == "/account/password":
+        return {
+            "current": "not my password",
+            "new": "a new long password",
+            "confirm": "a new long password",
+        }
+    return {}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix(request, tmp_path_factory):
+    """One seeded app per database, with a signed-in client per role and two API tokens."""
+    tmp = tmp_path_factory.mktemp(f"matrix-{request.param}")
+    server = None
+    if request.param == "sqlite":
+        path = tmp / "ledger.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = server.create()
+        url = server.url(name)
+    app = make_app(url, tmp / "instance")
+    world = seed(app)
+    engine = app.extensions["ledger.engine"]
+    with write_transaction(engine) as conn:
+        tok_village, _ = services.create_token(
+            conn, world.orgs["v1"].id, "village api", created_by=None, actor="test"
+        )
+        tok_county, _ = services.create_token(
+            conn, world.orgs["county"].id, "county api", created_by=None, actor="test"
+        )
+        _, spare = services.create_token(
+            conn, world.orgs["v2"].id, "spare", created_by=None, actor="test"
+        )
+    clients, headers = {}, {}
+    for role in ROLES:
+        client = app.test_client()
+        if role in USER_OF:
+            assert sign_in(client, app_username(role)).status_code == 302
+        clients[role] = client
+        headers[role] = {}
+    headers["tok_village"] = {"Authorization": f"Bearer {tok_village}"}
+    headers["tok_county"] = {"Authorization": f"Bearer {tok_county}"}
+    ids = {"victim": world.users["victim"].id, "spare_token": spare.id}
+    yield app, world, clients, headers, ids
+    engine.dispose()
+    if server is not None:
+        server.drop(name)
+
+
+def app_username(role: str) -> str:
+    from tests.web.conftest import USERS
+
+    return USERS[USER_OF[role]][0]
+
+
+def _cases(rows):
+    for method, path, expected in rows:
+        for role, status in expected.items():
+            yield pytest.param(method, path, role, status, id=f"{method} {path} {role}")
+
+
+@pytest.mark.parametrize(("method", "path", "role", "status"), list(_cases(READ_ROWS)))
+def test_read(matrix, method, path, role, status):
+    _, _, clients, headers, _ = matrix
+    response = clients[role].open(path, method=method, headers=headers[role])
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    if status == 302 and role == "anonymous":
+        assert response.headers["Location"].startswith("/signin?next=")
+    if status in (401, 403) and role.startswith("tok_"):
+        assert response.is_json and "error" in response.get_json()
+
+
+# Sign-out ends the role's session, so it runs after every other write row of that role.
+_WRITE_CASES = sorted(_cases(WRITE_ROWS), key=lambda p: p.values[1] == "/signout")
+
+
+@pytest.mark.parametrize(("method", "path", "role", "status"), _WRITE_CASES)
+def test_write(matrix, method, path, role, status):
+    _, world, clients, headers, ids = matrix
+    client = clients[role]
+    n = next(_serial)
+    data = _form(path, n)
+    if path.endswith("/role"):
+        data["org"] = str(world.orgs["v2"].id)
+    if path == "/admin/tokens":
+        data["org"] = str(world.orgs["v1"].id)
+    if not role.startswith("tok_"):
+        data["csrf_token"] = csrf_token(client, "/" if role in USER_OF else "/signin")
+    response = client.open(path.format(**ids), method=method, data=data, headers=headers[role])
+    assert response.status_code == status, response.get_data(as_text=True)[:800]
+
+
+#: Blueprints whose every endpoint must have rows here. The JSON API and the pages added by
+#: other modules keep their own matrices; every endpoint of the app has *a* rule regardless
+#: (``authz.check_coverage`` refuses to build the app otherwise).
+MATRIX_BLUEPRINTS = {"home", "auth", "orgs", "admin", "log"}
+
+
+def test_every_endpoint_is_in_the_matrix(matrix):
+    app = matrix[0]
+    covered = set()
+    adapter = app.url_map.bind("localhost")
+    for method, path, _ in READ_ROWS + WRITE_ROWS:
+        path = path.format(victim=1, spare_token=1).split("?")[0]
+        try:
+            endpoint, _ = adapter.match(urllib.parse.unquote(path), method=method)
+        except NotFound:  # the rows about codes that do not exist
+            assert any(p in path for p in ("/villages/", "/courts/"))
+            continue
+        covered.add((endpoint, method))
+    every = {
+        (r.endpoint, m)
+        for r in app.url_map.iter_rules()
+        if r.endpoint.partition(".")[0] in MATRIX_BLUEPRINTS
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    }
+    assert every - covered == set()
+    assert {bp.partition(".")[0] for bp, _ in covered} == MATRIX_BLUEPRINTS
