@@ -17,6 +17,7 @@ from bench.common import (
     RESULTS_PATH,
     print_table,
     progress,
+    require_postgres,
     sqlite_database,
     write_results,
 )
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only or SUITES)
 
+    if "append" in only and not args.no_postgres:
+        require_postgres()
     began = time.perf_counter()
     results = []
     if "append" in only:

@@ -77,14 +77,12 @@ def _one_round(open_database, batches, rows) -> tuple[float, float]:
 
         real = ceiling = 0.0
         for n, (drafts, (entry_rows, posting_rows)) in enumerate(zip(batches, rows, strict=True)):
-            do_real = lambda: append_batch(log_engine, drafts)  # noqa: E731
-            do_ceiling = lambda: ceiling_batch(entry_rows, posting_rows)  # noqa: E731
             if n % 2:
-                ceiling += timed(do_ceiling)
-                real += timed(do_real)
+                ceiling += timed(ceiling_batch, entry_rows, posting_rows)
+                real += timed(append_batch, log_engine, drafts)
             else:
-                real += timed(do_real)
-                ceiling += timed(do_ceiling)
+                real += timed(append_batch, log_engine, drafts)
+                ceiling += timed(ceiling_batch, entry_rows, posting_rows)
     return real, ceiling
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from ledger.core.entry import EntryDraft, Posting
 from ledger.storage.db import make_engine
@@ -99,7 +100,10 @@ def print_table(results: list[Result]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     right = {1, 3, 4}
     for n, row in enumerate(rows):
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         print("  ".join(cells).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
@@ -150,6 +154,22 @@ def postgres_database(admin_url: str = PG_ADMIN_URL) -> Iterator[Engine]:
         finally:
             engine.dispose()
             run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def require_postgres(admin_url: str = PG_ADMIN_URL) -> None:
+    """Exit with a clear message when the PostgreSQL server cannot be reached."""
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        where = make_url(admin_url).render_as_string(hide_password=True)
+        raise SystemExit(
+            f"bench: PostgreSQL at {where} is unreachable ({exc.orig}); start it, point "
+            "LEDGER_BENCH_PG at another server, or pass --no-postgres"
+        ) from None
     finally:
         admin.dispose()
 
@@ -207,10 +227,10 @@ def anchor_drafts(start: int, count: int) -> list[EntryDraft]:
 # --- timing ---------------------------------------------------------------------------------
 
 
-def timed(fn: Callable[[], object]) -> float:
-    """Seconds taken by ``fn()``."""
+def timed(fn: Callable[..., object], *args: object) -> float:
+    """Seconds taken by ``fn(*args)``."""
     start = time.perf_counter()
-    fn()
+    fn(*args)
     return time.perf_counter() - start
 
 
