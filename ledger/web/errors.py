@@ -79,15 +79,17 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if status >= 500:
             log.error("HTTP %s on %s %s", status, request.method, request.path)
+        # Keep protocol headers such as ``Allow`` on 405 and ``Retry-After`` on 429.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if wants_json():
-            return _json(f"http.{status}", exc.description or exc.name, status)
+            return _json(f"http.{status}", exc.description or exc.name, status, headers=headers)
         title = _titles().get(status, exc.name)
         messages = {
             404: _("There is no such page."),
             405: _("This page does not accept this kind of request."),
             413: _("The upload is too large."),
         }
-        return _page(status, title, messages.get(status, exc.description or exc.name))
+        return _page(status, title, messages.get(status, exc.description or exc.name), headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -7,7 +7,7 @@ Pages for signed-in people are not cached (shared computers in village offices).
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -67,7 +67,20 @@ def init_security(app: Flask, settings: Settings) -> None:
 
 def csrf_gate() -> None:
     """Every unsafe request must carry a valid CSRF token, except API calls authenticated by a
-    bearer token (they ignore cookies, and browsers cannot add the header cross-site)."""
+    bearer token (they ignore cookies, and browsers cannot add the header cross-site) and API
+    calls that carry no session cookie at all (they have no ambient authority to abuse, and
+    are then refused as unauthenticated, 401). Pages always need the token: that also stops
+    login CSRF on the sign-in form."""
     if request.method in SAFE_METHODS or authz.bearer_token() is not None:
         return
+    if request.path.startswith("/api/") and not _has_session_cookie():
+        return
     csrf.protect()
+
+
+def _has_session_cookie() -> bool:
+    config = current_app.config
+    return any(
+        name in request.cookies
+        for name in (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
+    )

@@ -278,3 +278,10 @@ def test_pages_keep_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_an_unsupported_method_is_405_with_allow(api):
+    response = api.client.delete("/api/v1/log/checkpoint")
+    assert error_of(response, 405)["code"] == "http.405"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+    assert "DELETE" not in response.headers["Allow"]

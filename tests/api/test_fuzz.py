@@ -19,6 +19,7 @@ from schemathesis.checks import (
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from ledger.services.log import append_batch
@@ -32,6 +33,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    unsupported_method,
 ]
 METHODS = ("get", "put", "post", "patch", "delete")
 #: Every operation the API blueprint declared, as (method, path).
