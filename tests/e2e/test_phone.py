@@ -126,7 +126,7 @@ def test_explorer_anchors_a_document_and_the_public_lookup_finds_it(page, shot):
     check_layout(page)
     shot(page, "06-explorer-entries-zh")
 
-    page.get_by_role("link", name="文件存证").first.click()
+    page.get_by_role("link", name="文件存证", exact=True).first.click()
     page.wait_for_load_state()
     page.get_by_label("文件", exact=True).set_input_files(
         {"name": "决议.pdf", "mimeType": "application/pdf", "buffer": data}
