@@ -25,6 +25,7 @@ from ledger.services import anchors, checkpoints, keys, log, tree, verify
 from ledger.services.keys import public_paths
 from ledger.storage.db import make_engine, read_transaction, write_transaction
 from ledger.storage.migrate import upgrade
+from ledger.vault.crypto import ensure_vault_key, vault_key_path
 
 GUNICORN_CONF = Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"
 
@@ -118,7 +119,7 @@ def main() -> None:
 @command(main, "init")
 @click.option("--demo", is_flag=True, help="Add a small demo log if the log is empty.")
 def init_cmd(ctx: Context, demo: bool) -> None:
-    """Migrate the database and create the signing key if missing."""
+    """Migrate the database and create the signing, session and vault keys if missing."""
     upgrade(ctx.engine)
     signer, created = keys.create_signing_key(ctx.settings.key_path, ctx.settings.log_origin)
     click.echo(f"database: {ctx.engine.url.render_as_string(hide_password=True)}")
@@ -127,6 +128,11 @@ def init_cmd(ctx: Context, demo: bool) -> None:
     if not ctx.settings.secret_key:
         made = ensure_secret_file(ctx.settings)
         click.echo(f"secret key: {ctx.settings.secret_path} ({'created' if made else 'existing'})")
+    made = ensure_vault_key(ctx.settings)
+    source = (
+        "LEDGER_VAULT_KEY" if os.environ.get("LEDGER_VAULT_KEY") else vault_key_path(ctx.settings)
+    )
+    click.echo(f"vault key: {source} ({'created' if made else 'existing'})")
     if demo:
         from ledger.demo import seed_demo
 

@@ -108,8 +108,13 @@ def test_uninitialised_database_is_a_clear_error_then_init_works(blank_url, tmp_
 
     first = run("init", "--db", blank_url)
     assert f"signing key: {load_key} (created)" in first.stdout
+    vault_key = load_key.with_name("vault.key")
+    assert f"vault key: {vault_key} (created)" in first.stdout
+    assert vault_key.stat().st_mode & 0o777 == 0o600
+    assert load_key.stat().st_mode & 0o777 == 0o600
     again = run("init", "--db", blank_url)
     assert f"signing key: {load_key} (existing)" in again.stdout
+    assert f"vault key: {vault_key} (existing)" in again.stdout
     vkey = first.stdout.split("verifier key: ")[1].split()[0]
     assert vkey == run("keys", "show").stdout.strip()
     assert run("log", "entries", "--db", blank_url).stdout == ""
