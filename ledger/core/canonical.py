@@ -5,8 +5,9 @@ and integers within ±(2**53 − 1). Floats are refused: money and carbon are in
 integer in that range has exactly one RFC 8785 form. Within that subset the canonical form is
 what :func:`json.dumps` writes with sorted keys, no whitespace and no ASCII escaping, except that
 RFC 8785 orders keys by UTF-16 code units; keys outside the Basic Multilingual Plane therefore go
-through the reference :mod:`rfc8785` encoder. ``tests/core/test_canonical.py`` checks the fast
-path against :mod:`rfc8785`.
+through the reference :mod:`rfc8785` encoder. The encoding itself is done by :mod:`orjson`
+(compact, sorted keys, the same string escapes), after a walk has validated the value;
+``tests/services/test_canonical.py`` checks the result against :mod:`rfc8785`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger.core.errors import ValidationError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-_encode = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-).encode
+_SORTED = orjson.OPT_SORT_KEYS
+_ASTRAL_LEAD = re.compile(rb"[\xf0-\xf4]")
 
 
 class _Refused(Exception):
@@ -135,7 +136,7 @@ def canonical_json(value: Any) -> bytes:
     """
     if check_json(value):
         return rfc8785.dumps(value)
-    return _encode(value).encode("utf-8")
+    return orjson.dumps(value, option=_SORTED)
 
 
 def _no_float(text: str):
@@ -149,10 +150,18 @@ def _safe_int(text: str) -> int:
     return value
 
 
-_decode = json.JSONDecoder(
+_exact_decode = json.JSONDecoder(
     parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float
 ).decode
-_ASTRAL_LEAD = re.compile(rb"[\xf0-\xf4]")
+
+
+def _exact_parse(data: bytes) -> Any:
+    """The standard decoder with hooks: slower, but it names the first bad number exactly
+    (orjson, for instance, reads integers beyond 64 bits as floats)."""
+    try:
+        return _exact_decode(data.decode("utf-8"))
+    except (ValueError, UnicodeError) as exc:
+        raise ValidationError("json.syntax", f"not valid UTF-8 JSON: {exc}") from None
 
 
 def parse_canonical(data: bytes) -> Any:
@@ -160,17 +169,17 @@ def parse_canonical(data: bytes) -> Any:
 
     Raises ValidationError when ``data`` is not UTF-8 JSON of a ledger value in canonical form
     (whitespace, key order, escapes, floats, big integers, duplicate keys are all refused).
-    Fast path: the C JSON codec; text with characters outside the BMP takes the reference
-    encoder.
     """
     try:
-        value = _decode(data.decode("utf-8"))
-        if not data.isascii() and _ASTRAL_LEAD.search(data):
-            again = canonical_json(value)
-        else:
-            again = _encode(value).encode("utf-8")
-    except (ValueError, UnicodeError) as exc:
-        raise ValidationError("json.syntax", f"not valid UTF-8 JSON: {exc}") from None
+        value = orjson.loads(data)
+        astral = check_json(value)  # floats, unsafe integers, lone surrogates
+    except (orjson.JSONDecodeError, ValidationError):
+        value = _exact_parse(data)
+        astral = check_json(value)
+    if astral or (not data.isascii() and _ASTRAL_LEAD.search(data)):
+        again = canonical_json(value)
+    else:
+        again = orjson.dumps(value, option=_SORTED)
     if again != data:
         raise ValidationError("json.not_canonical", "JSON is not in RFC 8785 canonical form")
     return value
