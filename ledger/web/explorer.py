@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ledger.core.errors import ConflictError, LedgerError
 from ledger.core.proof import ProofError, verify_inclusion
-from ledger.services import anchors, checkpoints, log, tree, verify
+from ledger.services import anchors, checkpoints, keys, log, tree, verify
 from ledger.services.log import ENTRY
 from ledger.services.projections import AnchorProjector
 from ledger.storage.db import read_transaction
@@ -267,8 +267,42 @@ def verification():
         size = log.read_head(conn, LOG).size
         signed = checkpoints.latest(conn, LOG)
     return render_template(
-        "log/verify.html", form=form, result=result, size=size, signed=signed, verifier=key
+        "log/verify.html",
+        form=form,
+        sign_form=SignForm(),
+        result=result,
+        size=size,
+        signed=signed,
+        verifier=key,
     )
+
+
+class SignForm(FlaskForm):
+    """Sign a new checkpoint of the current head (CSRF only)."""
+
+
+@bp.post("/checkpoint/sign")
+def sign_checkpoint():
+    """Sign the current head, so entries appended since the last checkpoint get a signed
+    root to prove inclusion against. Refused (and nothing signed) when the log is not
+    consistent with its last checkpoint."""
+    if SignForm().validate_on_submit():
+        config = settings()
+        try:
+            signer = keys.load_signer(config.key_path, config.log_origin)
+            signed = checkpoints.sign_checkpoint(engine(), signer, config.log_origin, LOG)
+        except LedgerError as exc:
+            flash(_("No checkpoint was signed: %(reason)s", reason=exc.message), "error")
+        else:
+            flash(
+                _(
+                    "Checkpoint %(number)d covers %(size)d entries.",
+                    number=signed.number,
+                    size=signed.checkpoint.size,
+                ),
+                "info",
+            )
+    return redirect(url_for("explorer.verification"))
 
 
 # --- anchoring a document ---------------------------------------------------------------------

@@ -184,6 +184,30 @@ def test_verify_runs_on_post_with_csrf_and_shows_findings(client, login, engine)
     assert "checkpoint.external" in page
 
 
+def test_a_bureau_signs_a_checkpoint_covering_new_entries(app, client, login, engine):
+    login("bureau_county")
+    english(client)
+    before = latest_checkpoint(engine)
+    append_batch(engine, [EntryDraft("test.note", {"n": 1}, "test")])
+    page = text(client.get("/explorer/verify"))
+    assert "1 entry is not yet covered by a signed checkpoint." in page
+    assert client.post("/explorer/checkpoint/sign", data={}).status_code == 400  # no CSRF
+    assert latest_checkpoint(engine) == before
+    token = csrf_token(client, "/explorer/verify")
+    response = client.post("/explorer/checkpoint/sign", data={"csrf_token": token})
+    assert response.status_code == 302
+    after = latest_checkpoint(engine)
+    assert (after.number, after.checkpoint.size) == (before.number + 1, before.checkpoint.size + 1)
+    page = text(client.get("/explorer/verify"))
+    assert f"Checkpoint {after.number} covers {after.checkpoint.size} entries." in page
+    assert "not yet covered" not in page
+
+    village = app.test_client()
+    assert sign_in(village, USERS["village"][0]).status_code == 302
+    token = csrf_token(village, "/")
+    assert village.post("/explorer/checkpoint/sign", data={"csrf_token": token}).status_code == 403
+
+
 # --- anchoring a document -------------------------------------------------------------------------
 
 
