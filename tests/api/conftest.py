@@ -20,11 +20,8 @@ from ledger.services.checkpoints import sign_checkpoint
 from ledger.services.keys import create_signing_key
 from ledger.services.log import append_batch
 from ledger.storage.db import write_transaction
-from ledger.web import create_app
+from tests.web.conftest import ORIGIN, PASSWORD, make_app
 
-PASSWORD = "correct horse battery"
-ORIGIN = "test.carbon-ledger.localhost/log"
-FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
 V1, V2, V3 = "350428102201", "350428102202", "350403100201"
 
 #: key → (kind, code, name, division)
@@ -98,19 +95,6 @@ def seed(app) -> World:
     signer, _ = create_signing_key(app.extensions["ledger.settings"].key_path, ORIGIN)
     sign_checkpoint(engine, signer, ORIGIN)
     return World(orgs, tokens, token_ids)
-
-
-def make_app(db_url: str, instance_path):
-    return create_app(
-        {
-            "database_url": db_url,
-            "instance_path": instance_path,
-            "log_origin": ORIGIN,
-            "env": "test",
-            "TESTING": True,
-            **FAST_ARGON2,
-        }
-    )
 
 
 @pytest.fixture
