@@ -86,8 +86,17 @@ def _check_dict(value: dict) -> bool:
             _check_string(key)
             if any(ord(c) > 0xFFFF for c in key):
                 astral = True
+        kind = type(item)
         try:
-            astral |= _check(item)
+            # The common scalars inline (a call per value is most of the walk's cost).
+            if kind is str:
+                if not item.isascii():
+                    _check_string(item)
+            elif kind is int:
+                if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    _check_int(item)
+            elif not (item is None or kind is bool):
+                astral |= _check(item)
         except _Refused as refused:
             refused.steps.append(f".{key}")
             raise
@@ -97,8 +106,16 @@ def _check_dict(value: dict) -> bool:
 def _check_list(value: list | tuple) -> bool:
     astral = False
     for i, item in enumerate(value):
+        kind = type(item)
         try:
-            astral |= _check(item)
+            if kind is str:
+                if not item.isascii():
+                    _check_string(item)
+            elif kind is int:
+                if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    _check_int(item)
+            elif not (item is None or kind is bool):
+                astral |= _check(item)
         except _Refused as refused:
             refused.steps.append(f"[{i}]")
             raise
@@ -116,6 +133,13 @@ def _check_string(text: str) -> None:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise _Refused("json.surrogate", "string contains a lone surrogate") from None
+
+
+def astral_free(data: bytes) -> bool:
+    """True when UTF-8 ``data`` holds no character outside the Basic Multilingual Plane (no
+    lead byte 0xF0-0xF4). Then ordering keys by code point, as orjson does, is ordering them by
+    UTF-16 unit, as RFC 8785 does, so orjson's sorted output is the canonical form."""
+    return data.isascii() or _ASTRAL_LEAD.search(data) is None
 
 
 def check_json(value: Any) -> bool:
@@ -137,6 +161,37 @@ def canonical_json(value: Any) -> bytes:
     if check_json(value):
         return rfc8785.dumps(value)
     return orjson.dumps(value, option=_SORTED)
+
+
+def is_plain(value: Any) -> bool:
+    """For a value as :func:`orjson.loads` returns it: True when it holds no float and no
+    integer outside ±(2**53 − 1), i.e. exactly when :func:`check_json` accepts it.
+
+    That is exact because orjson refuses lone surrogates (so every string is valid UTF-8),
+    makes only string keys, and returns floats for integers beyond 64 bits; floats and unsafe
+    integers are then the only things left for :func:`check_json` to refuse. It names no path
+    and walks nothing but the values, so it is the fast test for verifying stored leaves; when
+    it says False, :func:`parse_canonical` says why.
+    """
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list:
+        items = value
+    elif kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    else:
+        return kind is str or kind is bool or value is None
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif kind is float or not is_plain(item):
+            return False
+    return True
 
 
 def _no_float(text: str):
@@ -176,7 +231,7 @@ def parse_canonical(data: bytes) -> Any:
     except (orjson.JSONDecodeError, ValidationError):
         value = _exact_parse(data)
         astral = check_json(value)
-    if astral or (not data.isascii() and _ASTRAL_LEAD.search(data)):
+    if astral or not astral_free(data):
         again = canonical_json(value)
     else:
         again = orjson.dumps(value, option=_SORTED)

@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_json, check_json
+import orjson
+
+from ledger.core.canonical import MAX_SAFE_INTEGER, astral_free, canonical_json, check_json
 from ledger.core.errors import ValidationError
 from ledger.core.hashing import leaf_hash
 
@@ -32,6 +34,11 @@ ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9]
 MAX_KIND_LEN = 100  # the width of log_entry.kind
 MAX_ACTOR_LEN = 200
 MAX_ACCOUNT_LEN = 200
+
+#: The keys of a leaf object and of each of its postings (see :func:`leaf_object`).
+LEAF_KEYS = frozenset({"v", "seq", "kind", "time", "actor", "prev", "body", "postings"})
+POSTING_KEYS = frozenset({"account", "commodity", "amount"})
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +133,55 @@ def check_actor(draft: EntryDraft, where: str) -> list[ValidationError]:
 
 
 def check_body(draft: EntryDraft, where: str) -> list[ValidationError]:
-    if not isinstance(draft.body, Mapping):
+    body = draft.body
+    if type(body) is not dict and not isinstance(body, Mapping):
         return [ValidationError("entry.body", f"{where}: body must be a JSON object")]
     try:
-        check_json(dict(draft.body))
+        check_json(body if type(body) is dict else dict(body))
     except ValidationError as exc:
         return [ValidationError(exc.code, f"{where}: body {exc.message}", exc.details)]
     return []
 
 
+def postings_ok(legs: Iterable[tuple[Any, Any, Any]], accounts: set[str] | None = None) -> bool:
+    """True exactly when :func:`check_postings` has nothing to say about postings with these
+    ``(account, commodity, amount)`` legs: each account a valid name, each commodity known,
+    each amount a non-zero safe ``int`` (not ``bool``), and every commodity summing to zero.
+
+    The fast test for the common case; when it says False, :func:`check_postings` says why.
+    ``accounts``, if given, is the caller's set of account names already found valid: names in
+    it skip the regular expression, and names found valid are added (the caller owns it).
+    """
+    totals: dict[str, int] = {}
+    for account, commodity, amount in legs:
+        if type(account) is not str:
+            return False
+        if accounts is None or account not in accounts:
+            if len(account) > MAX_ACCOUNT_LEN or not ACCOUNT_RE.match(account):
+                return False
+            if accounts is not None:
+                accounts.add(account)
+        if type(commodity) is not str or commodity not in COMMODITIES:
+            return False
+        if (
+            type(amount) is not int
+            or amount == 0
+            or not -MAX_SAFE_INTEGER <= amount <= MAX_SAFE_INTEGER
+        ):
+            return False
+        totals[commodity] = totals.get(commodity, 0) + amount
+    return not any(totals.values())
+
+
 def check_postings(draft: EntryDraft, where: str) -> list[ValidationError]:
+    legs = []
+    for p in draft.postings:
+        if type(p) is not Posting:
+            break
+        legs.append((p.account, p.commodity, p.amount))
+    else:
+        if postings_ok(legs):
+            return []
     errors: list[ValidationError] = []
     totals: dict[str, int] = {}
     for i, p in enumerate(draft.postings):
@@ -199,8 +245,9 @@ def validate_drafts(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
         if not isinstance(draft, EntryDraft):
             errors.append(ValidationError("entry.type", f"entry {i}: not an EntryDraft"))
             continue
+        where = f"entry {i}"
         for rule in RULES:
-            errors.extend(rule(draft, f"entry {i}"))
+            errors.extend(rule(draft, where))
     return errors
 
 
@@ -248,22 +295,118 @@ def make_entry(seq: int, draft: EntryDraft, time: str, prev: bytes) -> Entry:
     )
 
 
-def entry_from_leaf(leaf: bytes, obj: Mapping[str, Any]) -> Entry:
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def seal_entries(
+    first_seq: int, drafts: Sequence[EntryDraft], time: str, prev: bytes
+) -> list[Entry]:
+    """:func:`make_entry` for each of ``drafts`` at ``first_seq``, ``first_seq + 1``, ...,
+    each chained to the one before (the first to ``prev``); same entries, same errors.
+
+    For drafts that :func:`validate_drafts` accepted, which is what makes the shortcut exact:
+    their bodies and postings were walked there, so each leaf is encoded here without a second
+    walk. What validation did not see is checked first: ``time`` a ``str`` and ``seq`` a safe
+    integer, and, per draft, exact ``dict``/``str``/``int`` types (orjson would also encode
+    subclasses, dataclasses or dates that :func:`canonical_json` refuses). orjson itself refuses
+    lone surrogates (in the actor or time) and non-string keys. Whenever one of these fails, or
+    the leaf holds a character outside the Basic Multilingual Plane (whose keys RFC 8785 orders
+    by UTF-16 unit), the draft goes through :func:`make_entry`, which encodes it or raises
+    exactly as before.
+    """
+    entries = []
+    # What holds for the whole batch: a plain time string and safe positions.
+    plain = (
+        type(time) is str
+        and type(first_seq) is int
+        and first_seq >= 0
+        and first_seq + len(drafts) - 1 <= MAX_SAFE_INTEGER
+    )
+    for offset, draft in enumerate(drafts):
+        seq = first_seq + offset
+        leaf = None
+        body, actor = draft.body, draft.actor
+        if plain and type(body) is dict and type(actor) is str:
+            postings = []
+            for p in draft.postings:
+                account, commodity, amount = p.account, p.commodity, p.amount
+                if (
+                    type(account) is not str
+                    or type(commodity) is not str
+                    or type(amount) is not int
+                ):
+                    break
+                postings.append({"account": account, "commodity": commodity, "amount": amount})
+            else:
+                try:
+                    leaf = orjson.dumps(
+                        {
+                            "v": LEAF_VERSION,
+                            "seq": seq,
+                            "kind": draft.kind,
+                            "time": time,
+                            "actor": actor,
+                            "prev": prev.hex(),
+                            "body": body,
+                            "postings": postings,
+                        },
+                        option=_SORTED,
+                    )
+                except TypeError:  # orjson.JSONEncodeError: make_entry names the problem
+                    leaf = None
+                if leaf is not None and not (leaf.isascii() or astral_free(leaf)):
+                    leaf = None
+        if leaf is None:
+            entry = make_entry(seq, draft, time, prev)
+            prev = entry.leaf_hash
+        else:
+            digest = leaf_hash(leaf)
+            entry = Entry(seq, draft.kind, body, actor, time, prev, draft.postings, leaf, digest)
+            prev = digest
+        entries.append(entry)
+    return entries
+
+
+def entry_from_leaf(leaf: bytes, obj: Any) -> Entry:
     """Rebuild an :class:`Entry` from its leaf bytes and their parsed JSON.
 
-    Raises ValueError (or KeyError/TypeError) when the object does not have the leaf shape.
+    ``obj`` must be exactly what :func:`leaf_object` makes: an object with the eight leaf keys
+    and no others, ``v`` the integer 1, ``seq`` an integer, ``kind``, ``time`` and ``actor``
+    strings, ``prev`` 64 lowercase hex digits, ``body`` an object and ``postings`` a list of
+    objects with exactly ``account``, ``commodity`` and ``amount`` (whose values are
+    :func:`check_postings`'s business). Raises ValueError naming the first thing that is not.
     """
-    if obj.get("v") != LEAF_VERSION:
-        raise ValueError(f"unknown leaf version {obj.get('v')!r}")
-    postings = tuple(Posting(p["account"], p["commodity"], p["amount"]) for p in obj["postings"])
+    if type(obj) is not dict:
+        raise ValueError(f"the leaf is a JSON {type(obj).__name__}, not an object")
+    if obj.keys() != LEAF_KEYS:
+        raise ValueError(f"the leaf has keys {sorted(obj)}, not {sorted(LEAF_KEYS)}")
+    v, seq, prev, body = obj["v"], obj["seq"], obj["prev"], obj["body"]
+    if type(v) is not int or v != LEAF_VERSION:
+        raise ValueError(f"unknown leaf version {v!r}")
+    if type(seq) is not int:
+        raise ValueError(f"seq {seq!r} is not an integer")
+    for name in ("kind", "time", "actor"):
+        if type(obj[name]) is not str:
+            raise ValueError(f"{name} {obj[name]!r} is not a string")
+    if type(prev) is not str or not _HEX64.fullmatch(prev):
+        raise ValueError(f"prev {prev!r} is not 64 lowercase hex digits")
+    if type(body) is not dict:
+        raise ValueError("body is not an object")
+    if type(obj["postings"]) is not list:
+        raise ValueError("postings is not a list")
+    postings = []
+    for i, p in enumerate(obj["postings"]):
+        if type(p) is not dict or p.keys() != POSTING_KEYS:
+            raise ValueError(f"posting {i} is not an object with keys {sorted(POSTING_KEYS)}")
+        postings.append(Posting(p["account"], p["commodity"], p["amount"]))
     return Entry(
-        seq=obj["seq"],
+        seq=seq,
         kind=obj["kind"],
-        body=obj["body"],
+        body=body,
         actor=obj["actor"],
         time=obj["time"],
-        prev=bytes.fromhex(obj["prev"]),
-        postings=postings,
+        prev=bytes.fromhex(prev),
+        postings=tuple(postings),
         leaf=leaf,
         leaf_hash=leaf_hash(leaf),
     )

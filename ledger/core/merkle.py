@@ -57,6 +57,11 @@ def range_nodes(begin: int, end: int) -> list[NodeID]:
     return nodes
 
 
+def _set_bits(n: int) -> list[int]:
+    """The levels of the perfect subtrees of ``root_plan(n)``, largest first."""
+    return [level for level in range(n.bit_length() - 1, -1, -1) if n >> level & 1]
+
+
 def fold(hashes: Sequence[bytes]) -> bytes:
     """Fold node hashes right to left with ``node_hash``; ``EMPTY_ROOT`` for no hashes.
 
@@ -220,6 +225,49 @@ class CompactRange:
         edge.append(h)
         self._size += 1
         return completed
+
+    def append_many(self, leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+        """Append ``leaf_hashes`` in order, as many calls to :meth:`append` would, a level at a
+        time (one list comprehension per level instead of a loop per leaf).
+
+        Returns, for each level ``L = 1, 2, ...`` (item ``L - 1``), the hashes of the perfect
+        subtrees of that level the new leaves complete: with ``old`` and ``new`` the size
+        before and after, the nodes ``(L, i)`` for ``old >> L <= i < new >> L``, in index
+        order; the list stops at the first level that completes nothing. Node ``(L, i)`` is
+        completed by leaf ``((i + 1) << L) - 1``.
+
+        Raises ValueError (and changes nothing) unless every leaf hash is 32 ``bytes``.
+        """
+        hashes = list(leaf_hashes)
+        for h in hashes:
+            if type(h) is not bytes or len(h) != HASH_SIZE:
+                raise ValueError("CompactRange.append_many: leaf hash must be 32 bytes")
+        old, new = self._size, self._size + len(hashes)
+        # The old edge, by level: one hash per set bit of old, largest level first.
+        edge = dict(zip(_set_bits(old), self._hashes, strict=True))
+        fresh = [hashes]  # fresh[L]: new hashes at level L, indices from old >> L
+        levels: list[list[bytes]] = []
+        level = 0
+        while (new >> (level + 1)) > (old >> (level + 1)):
+            below = fresh[level]
+            if (old >> level) & 1:  # the first left child is already on the edge
+                below = [edge[level], *below]
+            above = [
+                _sha256(_NODE_PREFIX + left + right).digest()
+                # an unpaired last node stays on the edge
+                for left, right in zip(below[0::2], below[1::2], strict=False)
+            ]
+            fresh.append(above)
+            levels.append(above)
+            level += 1
+        # The new edge: node (L, (new >> L) - 1) for each set bit L of new; fresh unless it
+        # is the old edge node of that level.
+        self._hashes = [
+            fresh[lvl][(new >> lvl) - 1 - (old >> lvl)] if new >> lvl > old >> lvl else edge[lvl]
+            for lvl in _set_bits(new)
+        ]
+        self._size = new
+        return levels
 
     def root(self) -> bytes:
         """The RFC 9162 Merkle Tree Hash of the ``size`` leaves (``EMPTY_ROOT`` when empty)."""

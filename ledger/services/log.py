@@ -23,13 +23,14 @@ from ledger.core.entry import (
     Entry,
     EntryDraft,
     Posting,
-    make_entry,
     raise_first,
+    seal_entries,
     validate_drafts,
 )
 from ledger.core.errors import ConflictError, NotFoundError, ValidationError
 from ledger.core.hashing import HASH_SIZE
 from ledger.core.merkle import CompactRange
+from ledger.services.bulk import insert_many
 from ledger.services.clock import utc_now
 from ledger.services.projections import projectors
 from ledger.storage.db import write_transaction
@@ -49,6 +50,14 @@ IDEMPOTENCY = LogIdempotency.__table__
 
 LOGS = ("main", "audit")
 MAX_KEY_LEN = 200
+
+# The rows the append path writes, as tuples in these column orders (see ledger.services.bulk).
+_ENTRY_ROW = ("log", "seq", "kind", "time", "actor", "prev_hash", "leaf", "leaf_hash")
+_POSTING_ROW = ("log", "seq", "idx", "account", "commodity", "amount")
+_NODE_ROW = ("log", "level", "idx", "hash")
+_INSERT_ENTRY = insert(ENTRY)
+_INSERT_POSTING = insert(POSTING)
+_INSERT_NODE = insert(NODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +101,12 @@ def _check_key(key: str) -> None:
 
 
 def _projection_errors(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
+    checks = [projector.check for projector in projectors()]
     return [
         error
         for i, draft in enumerate(drafts)
-        for projector in projectors()
-        for error in projector.check(draft, f"entry {i}")
+        for check in checks
+        for error in check(draft, f"entry {i}")
     ]
 
 
@@ -138,42 +148,36 @@ def append(
             )
 
     time = time or utc_now()
+    entries = seal_entries(head.size, drafts, time, head.last_leaf_hash)
     tree = CompactRange(head.size, head.frontier)
-    prev = head.last_leaf_hash
-    entries: list[Entry] = []
-    nodes: list[dict] = []
-    for offset, draft in enumerate(drafts):
-        entry = make_entry(head.size + offset, draft, time, prev)
-        prev = entry.leaf_hash
-        entries.append(entry)
-        for (level, idx), h in tree.append(entry.leaf_hash):
-            nodes.append({"log": log, "level": level, "idx": idx, "hash": h})
+    levels = tree.append_many([e.leaf_hash for e in entries])
 
-    conn.execute(
-        insert(ENTRY),
+    insert_many(
+        conn,
+        _INSERT_ENTRY,
+        _ENTRY_ROW,
+        [(log, e.seq, e.kind, e.time, e.actor, e.prev, e.leaf, e.leaf_hash) for e in entries],
+    )
+    insert_many(
+        conn,
+        _INSERT_POSTING,
+        _POSTING_ROW,
         [
-            {
-                "log": log,
-                "seq": e.seq,
-                "kind": e.kind,
-                "time": e.time,
-                "actor": e.actor,
-                "prev_hash": e.prev,
-                "leaf": e.leaf,
-                "leaf_hash": e.leaf_hash,
-            }
+            (log, e.seq, i, p.account, p.commodity, p.amount)
             for e in entries
+            for i, p in enumerate(e.postings)
         ],
     )
-    postings = [
-        {"log": log, "seq": e.seq, "idx": i, **p.as_json()}
-        for e in entries
-        for i, p in enumerate(e.postings)
-    ]
-    if postings:
-        conn.execute(insert(POSTING), postings)
-    if nodes:
-        conn.execute(insert(NODE), nodes)
+    insert_many(
+        conn,
+        _INSERT_NODE,
+        _NODE_ROW,
+        [
+            (log, level, idx, h)
+            for level, hashes in enumerate(levels, 1)
+            for idx, h in enumerate(hashes, head.size >> level)
+        ],
+    )
     if idempotency_key is not None:
         conn.execute(
             insert(IDEMPOTENCY),
@@ -193,7 +197,7 @@ def append(
         .values(
             size=tree.size,
             root=tree.root(),
-            last_leaf_hash=prev,
+            last_leaf_hash=entries[-1].leaf_hash,
             frontier=b"".join(tree.hashes),
         )
     )

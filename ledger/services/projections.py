@@ -7,8 +7,8 @@ Domain modules register their own projectors with :func:`register`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,14 +16,43 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ledger.core.entry import Entry, EntryDraft
 from ledger.core.errors import ValidationError
 from ledger.core.findings import Finding
+from ledger.services.bulk import insert_many
 from ledger.storage.tables import AccountBalance, DocAnchor
 
 BALANCE = AccountBalance.__table__
 ANCHOR = DocAnchor.__table__
 
 
+#: One leg of an entry as a replay sees it: ``(account, commodity, amount)``.
+Leg = tuple[str, str, int]
+
+
 class Replay(Protocol):
-    def feed(self, entry: Entry) -> None: ...
+    """Re-derives one projection from the log, for ``log verify``.
+
+    ``feed`` is called in ``seq`` order for every entry whose leaf has the entry shape (see
+    :func:`ledger.core.entry.entry_from_leaf`) and whose postings have the right types, with
+    plain values taken from the leaf: ``body`` the parsed JSON object, ``postings`` a tuple of
+    :data:`Leg` (account and commodity ``str``, amount ``int``). The values may break the
+    entry rules (the scan reports that separately); they are what the leaf says.
+
+    The scan may cut the log into consecutive ranges and check them in other processes: then
+    every range gets a fresh replay from :meth:`Projector.replay`, fed that range's entries,
+    and the parts come back (pickled, so a replay must pickle) to be merged in ``seq`` order:
+    ``merge(later)`` folds in the part that follows everything fed or merged so far. Feeding
+    one replay everything and merging the parts of any cut must end in the same state.
+    ``findings`` then compares that state with the stored rows.
+
+    ``kinds`` names the entry kinds ``feed`` wants to see, or is None for every entry; the
+    scan does not call ``feed`` for the others.
+    """
+
+    kinds: frozenset[str] | None
+
+    def feed(
+        self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]
+    ) -> None: ...
+    def merge(self, later: Any) -> None: ...
     def findings(self, conn: Connection) -> list[Finding]: ...
 
 
@@ -39,8 +68,20 @@ class Projector(Protocol):
     def replay(self, log: str) -> Replay: ...
 
 
-def _upsert(conn: Connection):
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+def _balance_upsert(dialect):
+    """Add a row's balance to the stored one (or store it) and take its last seq."""
+    stmt = dialect.insert(BALANCE)
+    return stmt.on_conflict_do_update(
+        index_elements=["log", "account", "commodity"],
+        set_={
+            "balance": BALANCE.c.balance + stmt.excluded.balance,
+            "last_seq": stmt.excluded.last_seq,
+        },
+    )
+
+
+_BALANCE_ROW = ("log", "account", "commodity", "balance", "last_seq")
+_BALANCE_UPSERT = {"postgresql": _balance_upsert(postgresql), "sqlite": _balance_upsert(sqlite)}
 
 
 class BalanceProjector:
@@ -54,26 +95,19 @@ class BalanceProjector:
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         deltas: dict[tuple[str, str], list[int]] = {}
         for entry in entries:
+            seq = entry.seq
             for p in entry.postings:
-                slot = deltas.setdefault((p.account, p.commodity), [0, entry.seq])
-                slot[0] += p.amount
-                slot[1] = entry.seq
-        if not deltas:
-            return
-        stmt = _upsert(conn)(BALANCE)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["log", "account", "commodity"],
-            set_={
-                "balance": BALANCE.c.balance + stmt.excluded.balance,
-                "last_seq": stmt.excluded.last_seq,
-            },
-        )
-        conn.execute(
-            stmt,
-            [
-                {"log": log, "account": a, "commodity": c, "balance": d, "last_seq": s}
-                for (a, c), (d, s) in sorted(deltas.items())
-            ],
+                slot = deltas.get((p.account, p.commodity))
+                if slot is None:
+                    deltas[p.account, p.commodity] = [p.amount, seq]
+                else:
+                    slot[0] += p.amount
+                    slot[1] = seq
+        insert_many(
+            conn,
+            _BALANCE_UPSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
+            _BALANCE_ROW,
+            [(log, a, c, d, s) for (a, c), (d, s) in sorted(deltas.items())],
         )
 
     def replay(self, log: str) -> Replay:
@@ -81,15 +115,34 @@ class BalanceProjector:
 
 
 class _BalanceReplay:
+    """``expected[(account, commodity)] = [balance, last seq that moved it]``."""
+
+    kinds = None  # every entry may have postings
+
     def __init__(self, log: str):
         self.log = log
         self.expected: dict[tuple[str, str], list[int]] = {}
 
-    def feed(self, entry: Entry) -> None:
-        for p in entry.postings:
-            slot = self.expected.setdefault((p.account, p.commodity), [0, entry.seq])
-            slot[0] += p.amount
-            slot[1] = entry.seq
+    def feed(self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]) -> None:
+        expected = self.expected
+        for account, commodity, amount in postings:
+            slot = expected.get((account, commodity))
+            if slot is None:
+                expected[account, commodity] = [amount, seq]
+            else:
+                slot[0] += amount
+                slot[1] = seq
+
+    def merge(self, later: _BalanceReplay) -> None:
+        """Balances add up; the last seq is the later part's wherever it moved the account."""
+        expected = self.expected
+        for key, (amount, seq) in later.expected.items():
+            slot = expected.get(key)
+            if slot is None:
+                expected[key] = [amount, seq]
+            else:
+                slot[0] += amount
+                slot[1] = seq
 
     def findings(self, conn: Connection) -> list[Finding]:
         stored = {
@@ -151,15 +204,14 @@ class AnchorProjector:
         return errors
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
-        rows = [self._row(e) for e in entries if e.kind == self.kind]
+        rows = [self._row(e.seq, e.body) for e in entries if e.kind == self.kind]
         if rows and log == "main":
             conn.execute(insert(ANCHOR), rows)
 
     @staticmethod
-    def _row(entry: Entry) -> dict:
-        body = entry.body
+    def _row(seq: int, body: Mapping[str, Any]) -> dict:
         return {
-            "seq": entry.seq,
+            "seq": seq,
             "sha256": body["sha256"],
             "size": body["size"],
             "title": body.get("title", ""),
@@ -173,14 +225,18 @@ class _AnchorReplay:
     def __init__(self, projector: AnchorProjector, log: str):
         self.projector = projector
         self.log = log
+        self.kinds = frozenset({projector.kind} if log == "main" else ())
         self.expected: dict[int, dict] = {}
 
-    def feed(self, entry: Entry) -> None:
-        if entry.kind == self.projector.kind and self.log == "main":
+    def feed(self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]) -> None:
+        if kind == self.projector.kind and self.log == "main":
             try:
-                self.expected[entry.seq] = self.projector._row(entry)
+                self.expected[seq] = self.projector._row(seq, body)
             except (KeyError, TypeError, AttributeError):
-                self.expected[entry.seq] = {"seq": entry.seq, "malformed": True}
+                self.expected[seq] = {"seq": seq, "malformed": True}
+
+    def merge(self, later: _AnchorReplay) -> None:
+        self.expected.update(later.expected)
 
     def findings(self, conn: Connection) -> list[Finding]:
         if self.log != "main":

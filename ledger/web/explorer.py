@@ -261,6 +261,7 @@ def verification():
             log=LOG,
             origin=settings().log_origin,
             external_checkpoint=external + "\n" if external else None,
+            workers=1,  # a web worker never spawns processes
         )
         result = {"findings": findings, "seconds": time.monotonic() - started}
     with read_transaction(engine()) as conn:

@@ -1,0 +1,197 @@
+"""The shortcuts of the append and verify paths agree with the general code they stand in for:
+``CompactRange.append_many`` with ``append``, ``is_plain`` with ``check_json`` (on what orjson
+parses), ``postings_ok`` with ``check_postings``, ``seal_entries`` with ``make_entry`` (same
+leaves, same errors) and ``entry_from_leaf`` with the leaves ``make_entry`` writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_canonical
+from ledger.core.entry import (
+    GENESIS_PREV,
+    EntryDraft,
+    Posting,
+    check_postings,
+    entry_from_leaf,
+    make_entry,
+    postings_ok,
+    seal_entries,
+    validate_drafts,
+)
+from ledger.core.errors import ValidationError
+from ledger.core.hashing import leaf_hash
+from ledger.core.merkle import CompactRange
+
+SETTINGS = settings(max_examples=150, deadline=None, database=None)
+TIME = "2026-01-01T00:00:00.000000Z"
+
+
+def _leaf(i: int) -> bytes:
+    return leaf_hash(i.to_bytes(4, "big"))
+
+
+@given(st.integers(0, 300), st.lists(st.integers(0, 70), max_size=5))
+@SETTINGS
+def test_append_many_is_append_leaf_by_leaf(start, steps):
+    one, many = CompactRange(), CompactRange()
+    for i in range(start):
+        one.append(_leaf(i))
+    many.append_many([_leaf(i) for i in range(start)])
+    at = start
+    for step in steps:
+        old = many.size
+        levels = many.append_many([_leaf(i) for i in range(at, at + step)])
+        completed = {}
+        for i in range(at, at + step):
+            completed.update(one.append(_leaf(i)))
+        got = {
+            (level, i): h
+            for level, hashes in enumerate(levels, 1)
+            for i, h in enumerate(hashes, old >> level)
+        }
+        assert got == completed
+        assert (many.size, many.hashes, many.root()) == (one.size, one.hashes, one.root())
+        at += step
+
+
+def test_append_many_refuses_a_bad_hash_and_changes_nothing():
+    cr = CompactRange()
+    cr.append_many([_leaf(0), _leaf(1), _leaf(2)])
+    before = (cr.size, cr.hashes)
+    for bad in [b"short", "x" * 32, bytearray(32)]:
+        with pytest.raises(ValueError):
+            cr.append_many([_leaf(3), bad])
+        assert (cr.size, cr.hashes) == before
+
+
+numbers = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([MAX_SAFE_INTEGER, MAX_SAFE_INTEGER + 1, -MAX_SAFE_INTEGER - 1]),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=5)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+@SETTINGS
+def test_is_plain_is_check_json_on_parsed_values(value):
+    parsed = orjson.loads(json.dumps(value))  # the standard encoder takes any integer
+    try:
+        check_json(parsed)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert is_plain(parsed) == accepted
+
+
+odd = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.just(Decimal(5)),
+    st.lists(st.just("A"), max_size=1),
+    st.text(max_size=3),
+    st.integers(-(2**54), 2**54),
+)
+accounts = st.sampled_from(
+    ["Assets:Village:1:Collective", "Liabilities:Household:H1", "assets:bad", "Assets:X\n"]
+)
+legs = st.tuples(
+    accounts | odd,
+    st.sampled_from(["CNY", "CO2E", "USD"]) | odd,
+    st.integers(-5, 5) | st.sampled_from([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER]) | odd,
+)
+
+
+@given(st.lists(legs, max_size=4))
+@SETTINGS
+def test_postings_ok_is_check_postings_silent(legs_):
+    draft = EntryDraft("test.x", {}, "a", tuple(Posting(*leg) for leg in legs_))
+    silent = check_postings(draft, "e") == []
+    assert postings_ok(legs_) == silent
+    seen: set[str] = set()
+    assert postings_ok(legs_, seen) == silent
+    assert postings_ok(legs_, seen) == silent  # the second time from the set
+
+
+texts = st.text(
+    st.one_of(
+        st.sampled_from(["\U0001f332", "\ud800", "碳", "\x00", '"', "\uffff"]),
+        st.characters(),
+    ),
+    max_size=6,
+)
+bodies = st.dictionaries(texts, st.one_of(texts, st.integers(-9, 9), st.none()), max_size=4)
+drafts = st.builds(
+    EntryDraft,
+    st.sampled_from(["test.note", "doc.anchor", "Bad"]),
+    bodies | st.builds(lambda b: {"nested": [b, (1, 2)]}, bodies),
+    texts.filter(bool) | st.just("user:42"),
+    st.lists(
+        st.tuples(st.sampled_from(["Assets:A", "Liabilities:B"]), st.sampled_from(["CNY", "CO2E"])),
+        max_size=2,
+    ).map(lambda pairs: tuple(p for a, c in pairs for p in (Posting(a, c, 7), Posting(a, c, -7)))),
+)
+
+
+def _sealed(make) -> tuple:
+    try:
+        return ("ok", make())
+    except ValidationError as exc:
+        return ("error", exc.code, exc.message)
+
+
+@given(st.lists(drafts, min_size=1, max_size=4), st.sampled_from([TIME, "t\ud800", 5]))
+@SETTINGS
+def test_seal_entries_is_make_entry(batch, time):
+    if validate_drafts(batch):
+        return  # seal_entries is for batches the rules accept
+
+    def one_by_one():
+        out, prev = [], GENESIS_PREV
+        for offset, draft in enumerate(batch):
+            out.append(make_entry(3 + offset, draft, time, prev))
+            prev = out[-1].leaf_hash
+        return out
+
+    assert _sealed(lambda: seal_entries(3, batch, time, GENESIS_PREV)) == _sealed(one_by_one)
+
+
+def test_entry_from_leaf_takes_back_what_make_entry_writes():
+    draft = EntryDraft("test.x", {"n": 1}, "a", (Posting("Assets:A", "CNY", 5),))
+    entry = make_entry(4, draft, TIME, hashlib.sha256(b"x").digest())
+    again = entry_from_leaf(entry.leaf, parse_canonical(entry.leaf))
+    assert again == entry
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda o: o.update(v=True), "version"),
+        (lambda o: o.update(seq="4"), "seq"),
+        (lambda o: o.update(kind=5), "kind"),
+        (lambda o: o.update(extra=1), "keys"),
+        (lambda o: o.update(prev=o["prev"].upper()), "prev"),
+        (lambda o: o.update(body=[]), "body"),
+        (lambda o: o.update(postings={}), "postings"),
+        (lambda o: o["postings"][0].update(note="x"), "posting 0"),
+    ],
+)
+def test_entry_from_leaf_refuses_what_make_entry_never_writes(change, words):
+    draft = EntryDraft("test.x", {"n": 1}, "a", (Posting("Assets:A", "CNY", 5),))
+    obj = orjson.loads(make_entry(4, draft, TIME, hashlib.sha256(b"x").digest()).leaf)
+    change(obj)
+    with pytest.raises(ValueError, match=words):
+        entry_from_leaf(b"", obj)
