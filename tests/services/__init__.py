@@ -8,8 +8,14 @@ triggers first (by the names the migration gives them) and then edits the log ta
 from __future__ import annotations
 
 import hashlib
+import itertools
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from ledger.core.entry import GENESIS_PREV, EntryDraft, Posting
 from ledger.core.merkle import CompactRange
@@ -17,7 +23,10 @@ from ledger.core.note import Signer
 from ledger.services.anchors import anchor_draft
 from ledger.services.checkpoints import SignedCheckpoint, sign_checkpoint
 from ledger.services.log import ENTRY, HEAD, IDEMPOTENCY, NODE, POSTING, append_batch
+from ledger.storage.db import make_engine
 from ledger.storage.tables import APPEND_ONLY_TABLES, AccountBalance, DocAnchor, LogCheckpoint
+
+T = TypeVar("T")
 
 ORIGIN = "test.carbon-ledger.localhost/log"
 ACTOR = "test:bureau:350428"
@@ -181,3 +190,58 @@ def attack(engine: Engine, move, *args, **kwargs):
     with engine.begin() as conn:
         drop_append_only_triggers(conn)
         return move(conn, *args, **kwargs)
+
+
+@contextmanager
+def database_copies(request, tmp_path_factory, build: Callable[[Engine], T]):
+    """Build one migrated database with ``build`` on ``request.param`` (``sqlite`` or
+    ``postgresql``) and give ``(copy, built)``: ``copy()`` is a context manager yielding an
+    engine on a throw-away copy of it (a file copy, or ``CREATE DATABASE … TEMPLATE``)."""
+    counter = itertools.count()
+    if request.param == "sqlite":
+        base = tmp_path_factory.mktemp("copies")
+        path = base / "log.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        built = build(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+
+        @contextmanager
+        def copy() -> Iterator[Engine]:
+            dest = base / f"copy{next(counter)}.db"
+            shutil.copyfile(path, dest)
+            copy_engine = make_engine(f"sqlite:///{dest}")
+            try:
+                yield copy_engine
+            finally:
+                copy_engine.dispose()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{dest}{suffix}").unlink(missing_ok=True)
+
+        yield copy, built
+        return
+
+    server = request.getfixturevalue("pg_server")
+    name = server.create()
+    engine = make_engine(server.url(name))
+    built = build(engine)
+    engine.dispose()
+
+    @contextmanager
+    def copy() -> Iterator[Engine]:
+        copy_name = f"{name}_c{next(counter)}"
+        with server.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"'))
+        copy_engine = make_engine(server.url(copy_name))
+        try:
+            yield copy_engine
+        finally:
+            copy_engine.dispose()
+            server.drop(copy_name)
+
+    try:
+        yield copy, built
+    finally:
+        server.drop(name)

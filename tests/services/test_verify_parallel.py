@@ -8,25 +8,19 @@ Each attacker's move from ``test_verify_tamper`` is applied to a copy of one bui
 
 from __future__ import annotations
 
-import itertools
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import select, update
 
 from ledger.core.findings import Finding
 from ledger.core.note import Signer
 from ledger.services import projections, verify
 from ledger.services.log import ENTRY, NODE
-from ledger.storage.db import make_engine
 from tests.services import (
     BALANCE,
     ORIGIN,
     attack,
     build_log,
+    database_copies,
     delete_entry,
     flip_leaf_byte,
     postings_of,
@@ -87,52 +81,10 @@ def _apply(conn, steps) -> None:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def log_copy(request, tmp_path_factory):
     """A function giving throw-away copies of one built log, as engines."""
-    counter = itertools.count()
-    if request.param == "sqlite":
-        base = tmp_path_factory.mktemp("parallel")
-        path = base / "log.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        engine = make_engine(f"sqlite:///{path}")
-        build_log(engine, SIGNER, SIZE, (13,))
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-
-        @contextmanager
-        def copy() -> Iterator[Engine]:
-            dest = base / f"copy{next(counter)}.db"
-            shutil.copyfile(path, dest)
-            copy_engine = make_engine(f"sqlite:///{dest}")
-            try:
-                yield copy_engine
-            finally:
-                copy_engine.dispose()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{dest}{suffix}").unlink(missing_ok=True)
-
+    with database_copies(
+        request, tmp_path_factory, lambda engine: build_log(engine, SIGNER, SIZE, (13,))
+    ) as (copy, _):
         yield copy
-        return
-
-    server = request.getfixturevalue("pg_server")
-    name = server.create()
-    engine = make_engine(server.url(name))
-    build_log(engine, SIGNER, SIZE, (13,))
-    engine.dispose()
-
-    @contextmanager
-    def copy_pg() -> Iterator[Engine]:
-        copy_name = f"{name}_p{next(counter)}"
-        with server.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"'))
-        copy_engine = make_engine(server.url(copy_name))
-        try:
-            yield copy_engine
-        finally:
-            copy_engine.dispose()
-            server.drop(copy_name)
-
-    yield copy_pg
-    server.drop(name)
 
 
 @pytest.mark.parametrize("move", sorted(MOVES))

@@ -12,24 +12,20 @@ left the building (or one still stored beyond the new size) shows it.
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 
 from ledger.core.entry import EntryDraft
 from ledger.core.note import Checkpoint, Signer, sign_note
 from ledger.services.checkpoints import SignedCheckpoint
 from ledger.services.log import ENTRY, NODE, append_batch
 from ledger.services.verify import verify_log
-from ledger.storage.db import make_engine
 from tests.services import (
     ACCOUNTS,
     BALANCE,
@@ -37,6 +33,7 @@ from tests.services import (
     ORIGIN,
     attack,
     build_log,
+    database_copies,
     delete_entry,
     draft,
     flip_leaf_byte,
@@ -71,55 +68,11 @@ class Prepared:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def prepared(request, tmp_path_factory) -> Iterator[Prepared]:
-    counter = itertools.count()
-    if request.param == "sqlite":
-        base = tmp_path_factory.mktemp("tamper")
-        path = base / "log.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        engine = make_engine(f"sqlite:///{path}")
-        signed = build_log(engine, SIGNER, SIZE, (MIDDLE,))
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+    def build(engine: Engine) -> list[SignedCheckpoint]:
+        return build_log(engine, SIGNER, SIZE, (MIDDLE,))
 
-        @contextmanager
-        def copy_sqlite() -> Iterator[Engine]:
-            dest = base / f"copy{next(counter)}.db"
-            shutil.copyfile(path, dest)
-            copy_engine = make_engine(f"sqlite:///{dest}")
-            try:
-                yield copy_engine
-            finally:
-                copy_engine.dispose()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{dest}{suffix}").unlink(missing_ok=True)
-
-        yield Prepared("sqlite", copy_sqlite, signed)
-        return
-
-    server = request.getfixturevalue("pg_server")
-    name = server.create()
-    engine = make_engine(server.url(name))
-    signed = build_log(engine, SIGNER, SIZE, (MIDDLE,))
-    engine.dispose()
-
-    def admin(sql: str) -> None:
-        with server.admin.connect() as conn:
-            conn.execute(text(sql))
-
-    @contextmanager
-    def copy_pg() -> Iterator[Engine]:
-        copy_name = f"{name}_c{next(counter)}"
-        admin(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')
-        copy_engine = make_engine(server.url(copy_name))
-        try:
-            yield copy_engine
-        finally:
-            copy_engine.dispose()
-            admin(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
-
-    yield Prepared("postgresql", copy_pg, signed)
-    server.drop(name)
+    with database_copies(request, tmp_path_factory, build) as (copy, signed):
+        yield Prepared(request.param, copy, signed)
 
 
 def verify(engine: Engine, external: str | None = None):
