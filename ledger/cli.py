@@ -18,8 +18,10 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
+from ledger.accounts import services as accounts
+from ledger.accounts.passwords import Hasher
 from ledger.config import Settings, ensure_secret_file, load_settings
-from ledger.core.errors import LedgerError
+from ledger.core.errors import LedgerError, NotFoundError
 from ledger.core.note import NoteError, Verifier
 from ledger.services import anchors, checkpoints, keys, log, tree, verify
 from ledger.services.keys import public_paths
@@ -281,8 +283,6 @@ def keys_show_cmd(ctx: Context, pem: bool) -> None:
 
 
 def _hasher(settings: Settings):
-    from ledger.accounts.passwords import Hasher
-
     return Hasher(
         settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
     )
@@ -297,9 +297,6 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _org_by_code(conn, code: str | None):
-    from ledger.accounts import services as accounts
-    from ledger.core.errors import NotFoundError
-
     if not code:
         return None
     org = accounts.find_org_by_code(conn, code)
@@ -309,9 +306,6 @@ def _org_by_code(conn, code: str | None):
 
 
 def _user_by_name(conn, username: str):
-    from ledger.accounts import services as accounts
-    from ledger.core.errors import NotFoundError
-
     user = accounts.find_user(conn, username)
     if user is None:
         raise NotFoundError("user.not_found", f"there is no user {username!r}")
@@ -345,30 +339,28 @@ def orgs_group() -> None:
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def orgs_create_cmd(ctx: Context, kind: str, code: str, name: str, division, actor: str) -> None:
     """Add an organisation."""
-    from ledger.accounts import services as accounts
-
     with write_transaction(ctx.engine) as conn:
         org = accounts.create_org(conn, kind, code, name, division=division, actor=actor)
-    _echo_json({"id": org.id, "kind": org.kind, "code": org.code, "division": org.division})
+    _echo_json(_org_json(org))
 
 
 @command(orgs_group, "list")
 def orgs_list_cmd(ctx: Context) -> None:
     """Print the organisations as JSON lines."""
-    from ledger.accounts import services as accounts
-
     with read_transaction(ctx.engine) as conn:
         for org in accounts.list_orgs(conn):
-            _echo_json(
-                {
-                    "id": org.id,
-                    "kind": org.kind,
-                    "code": org.code,
-                    "name": org.name,
-                    "level": org.level,
-                    "division": org.division,
-                }
-            )
+            _echo_json(_org_json(org))
+
+
+def _org_json(org) -> dict:
+    return {
+        "id": org.id,
+        "kind": org.kind,
+        "code": org.code,
+        "name": org.name,
+        "level": org.level,
+        "division": org.division,
+    }
 
 
 @main.group("users")
@@ -388,8 +380,6 @@ def users_group() -> None:
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def users_create_cmd(ctx: Context, username, role, org_code, password_stdin, actor) -> None:
     """Add a user (the password is prompted for, or read from stdin)."""
-    from ledger.accounts import services as accounts
-
     password = _read_password(password_stdin)
     with write_transaction(ctx.engine) as conn:
         org = _org_by_code(conn, org_code)
@@ -408,16 +398,12 @@ def users_create_cmd(ctx: Context, username, role, org_code, password_stdin, act
 @command(users_group, "list")
 def users_list_cmd(ctx: Context) -> None:
     """Print the users as JSON lines."""
-    from ledger.accounts import services as accounts
-
     with read_transaction(ctx.engine) as conn:
         for user in accounts.list_users(conn):
             _echo_json(_user_json(user))
 
 
 def _set_disabled(ctx: Context, username: str, disabled: bool, actor: str) -> None:
-    from ledger.accounts import services as accounts
-
     with write_transaction(ctx.engine) as conn:
         user = accounts.set_disabled(conn, _user_by_name(conn, username).id, disabled, actor=actor)
     _echo_json(_user_json(user))
@@ -448,8 +434,6 @@ def users_enable_cmd(ctx: Context, username: str, actor: str) -> None:
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def users_set_role_cmd(ctx: Context, username, role, org_code, actor) -> None:
     """Change a user's role and organisation (their sessions end)."""
-    from ledger.accounts import services as accounts
-
     with write_transaction(ctx.engine) as conn:
         org = _org_by_code(conn, org_code)
         user = accounts.set_role(
@@ -466,8 +450,6 @@ def users_set_role_cmd(ctx: Context, username, role, org_code, actor) -> None:
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def users_set_password_cmd(ctx: Context, username, password_stdin, actor) -> None:
     """Set a user's password (their sessions end)."""
-    from ledger.accounts import services as accounts
-
     password = _read_password(password_stdin)
     with write_transaction(ctx.engine) as conn:
         user = accounts.reset_password(
@@ -489,8 +471,6 @@ def tokens_group() -> None:
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def tokens_create_cmd(ctx: Context, org_code: str, label: str, actor: str) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
-    from ledger.accounts import services as accounts
-
     with write_transaction(ctx.engine) as conn:
         org = _org_by_code(conn, org_code)
         text, token = accounts.create_token(conn, org.id, label, created_by=None, actor=actor)
@@ -502,8 +482,6 @@ def tokens_create_cmd(ctx: Context, org_code: str, label: str, actor: str) -> No
 @click.option("--actor", default=_default_actor, show_default="cli:<user>")
 def tokens_revoke_cmd(ctx: Context, token_id: int, actor: str) -> None:
     """Revoke a token: it stops working at once."""
-    from ledger.accounts import services as accounts
-
     with write_transaction(ctx.engine) as conn:
         token = accounts.revoke_token(conn, token_id, actor=actor)
     _echo_json({"id": token.id, "revoked_at": token.revoked_at})
@@ -512,8 +490,6 @@ def tokens_revoke_cmd(ctx: Context, token_id: int, actor: str) -> None:
 @command(tokens_group, "list")
 def tokens_list_cmd(ctx: Context) -> None:
     """Print the tokens (never their secret part) as JSON lines."""
-    from ledger.accounts import services as accounts
-
     with read_transaction(ctx.engine) as conn:
         for t in accounts.list_tokens(conn):
             _echo_json(
