@@ -19,7 +19,7 @@ from ledger.accounts import audit, model, throttle, tokens
 from ledger.accounts.model import Org, Principal, Token, User
 from ledger.accounts.passwords import Hasher
 from ledger.accounts.tables import ApiToken, AppUser, Organisation
-from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.core.errors import ConflictError, NotFoundError, ValidationError
 from ledger.services.clock import utc_now
 from ledger.storage.db import read_transaction, write_transaction
 from ledger.storage.tables import AccountBalance
@@ -28,12 +28,6 @@ ORG = Organisation.__table__
 USER = AppUser.__table__
 TOKEN = ApiToken.__table__
 BALANCE = AccountBalance.__table__
-
-
-class ThrottledError(LedgerError):
-    """Too many failed sign-ins for this account or address; try again later."""
-
-    status = 429
 
 
 # --- organisations ------------------------------------------------------------------------

@@ -410,11 +410,3 @@ def entry_from_leaf(leaf: bytes, obj: Any) -> Entry:
         leaf=leaf,
         leaf_hash=leaf_hash(leaf),
     )
-
-
-def postings_balance(postings: Iterable[Posting]) -> dict[str, int]:
-    """Per-commodity sums (all zero for a balanced entry)."""
-    totals: dict[str, int] = {}
-    for p in postings:
-        totals[p.commodity] = totals.get(p.commodity, 0) + p.amount
-    return totals

@@ -36,7 +36,7 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -445,8 +445,3 @@ def _check_external(scan: _Scan, opened) -> None:
         scan.add("checkpoint.external", f"the given checkpoint does not verify: {reason}")
         return
     _root_matches(scan, cp, "the given checkpoint")
-
-
-def summarize(findings: Iterable[Finding]) -> str:
-    lines = [str(f) for f in findings]
-    return "\n".join(lines) if lines else "ok"

@@ -19,10 +19,6 @@ SQLITE_BUSY_TIMEOUT_S = 60
 _WRITE = "ledger_write"
 
 
-def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
-    return engine_or_conn.dialect.name == "sqlite"
-
-
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for ``url`` with the ledger's pragmas and begin behaviour."""
     parsed = make_url(url)
