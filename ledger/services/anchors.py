@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import Engine, select
 
@@ -19,15 +20,20 @@ from ledger.storage.tables import DocAnchor
 KIND = "doc.anchor"
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """(hex SHA-256, size in bytes) of the file at ``path``, read in chunks."""
+def stream_digest(stream: IO[bytes]) -> tuple[str, int]:
+    """(hex SHA-256, size in bytes) of what ``stream`` holds, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     size = 0
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """(hex SHA-256, size in bytes) of the file at ``path``."""
+    with Path(path).open("rb") as fh:
+        return stream_digest(fh)
 
 
 def anchor_draft(sha256: str, size: int, title: str, actor: str) -> EntryDraft:

@@ -33,7 +33,7 @@ from ledger.storage.db import read_transaction
 from ledger.web import authz
 from ledger.web.ext import engine, settings
 from ledger.web.forms import error_message
-from ledger.web.public import SHA256_RE, stream_digest, verifier
+from ledger.web.public import SHA256_RE, verifier
 
 bp = Blueprint("explorer", __name__, url_prefix="/explorer")
 authz.protect(bp, {}, default=authz.roles("bureau", "admin", users_only=True))
@@ -342,7 +342,7 @@ def anchor():
     status = 200
     if form.validate_on_submit():
         principal = authz.current_principal()
-        sha256, size = stream_digest(form.document.data.stream)
+        sha256, size = anchors.stream_digest(form.document.data.stream)
         title = (form.title.data or "").strip()
         key = f"web.anchor:{principal.actor}:{form.idempotency_key.data}"
         try:

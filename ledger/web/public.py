@@ -8,11 +8,9 @@ hashing an uploaded stream, times shown in Asia/Shanghai.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_datetime
@@ -42,7 +40,6 @@ authz.protect(
 )
 
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
-CHUNK = 1 << 20
 
 
 # --- helpers shared with the explorer ---------------------------------------------------------
@@ -61,16 +58,6 @@ def verifier() -> Verifier | None:
     except (OSError, NoteError, LedgerError):
         return None
     return None
-
-
-def stream_digest(stream: IO[bytes]) -> tuple[str, int]:
-    """(hex SHA-256, size in bytes) of an uploaded file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def parse_utc(text: str) -> datetime | None:
@@ -166,7 +153,7 @@ def documents():
     status = 200
     if request.method == "POST":
         if upload.validate_on_submit():
-            sha256, size = stream_digest(upload.document.data.stream)
+            sha256, size = anchors.stream_digest(upload.document.data.stream)
             digest_form.sha256.data = sha256
         else:
             status = 422
