@@ -20,14 +20,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ledger.core.errors import ConflictError, LedgerError
 from ledger.core.proof import ProofError, verify_inclusion
-from ledger.services import anchors, checkpoints, keys, log, tree, verify
-from ledger.services.log import ENTRY
+from ledger.services import anchors, browse, checkpoints, keys, log, tree, verify
 from ledger.services.projections import AnchorProjector
 from ledger.storage.db import read_transaction
 from ledger.web import authz
@@ -86,44 +85,7 @@ def _seq_arg(name: str) -> int | None:
     return None
 
 
-def _filtered(stmt, kind: str | None):
-    stmt = stmt.where(ENTRY.c.log == LOG)
-    if kind:
-        stmt = stmt.where(
-            (ENTRY.c.kind == kind) | ENTRY.c.kind.startswith(kind + ".", autoescape=True)
-        )
-    return stmt
-
-
-def _page(conn: Connection, kind: str | None, before: int | None, after: int | None):
-    """Up to PAGE_SIZE rows, newest first: below ``before``, or just above ``after``, or the
-    newest; and whether there are newer and older rows (keyset pagination on ``seq``)."""
-    columns = select(ENTRY.c.seq, ENTRY.c.kind, ENTRY.c.time, ENTRY.c.actor, ENTRY.c.leaf)
-    stmt = _filtered(columns, kind)
-    if after is not None:
-        stmt = stmt.where(ENTRY.c.seq > after).order_by(ENTRY.c.seq.asc())
-        rows = list(reversed(conn.execute(stmt.limit(PAGE_SIZE)).all()))
-    else:
-        if before is not None:
-            stmt = stmt.where(ENTRY.c.seq < before)
-        rows = conn.execute(stmt.order_by(ENTRY.c.seq.desc()).limit(PAGE_SIZE)).all()
-    newer = older = False
-    if rows:
-        probe = _filtered(select(ENTRY.c.seq), kind).limit(1)
-        newer = conn.execute(probe.where(ENTRY.c.seq > rows[0].seq)).first() is not None
-        older = conn.execute(probe.where(ENTRY.c.seq < rows[-1].seq)).first() is not None
-    items = [Row(r.seq, r.kind, r.time, r.actor, _summary(r.kind, bytes(r.leaf))) for r in rows]
-    return items, newer, older
-
-
-def _rows_at(conn: Connection, seqs: list[int]) -> list[Row]:
-    if not seqs:
-        return []
-    rows = conn.execute(
-        select(ENTRY.c.seq, ENTRY.c.kind, ENTRY.c.time, ENTRY.c.actor, ENTRY.c.leaf)
-        .where(ENTRY.c.log == LOG, ENTRY.c.seq.in_(seqs))
-        .order_by(ENTRY.c.seq.desc())
-    ).all()
+def _listed(rows) -> list[Row]:
     return [Row(r.seq, r.kind, r.time, r.actor, _summary(r.kind, bytes(r.leaf))) for r in rows]
 
 
@@ -161,9 +123,12 @@ def entries():
             status = 422
         if searched_sha is not None:
             found = anchors.find_anchors(engine(), searched_sha)
-            rows = _rows_at(conn, [a.seq for a in found])
+            rows = _listed(browse.rows_at(conn, LOG, [a.seq for a in found]))
         else:
-            rows, newer, older = _page(conn, kind or None, before, after)
+            found_rows, newer, older = browse.page(
+                conn, LOG, PAGE_SIZE, kind=kind or None, before=before, after=after
+            )
+            rows = _listed(found_rows)
     page = render_template(
         "log/entries.html",
         rows=rows,
