@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from ledger.core.entry import Entry, EntryDraft, raise_first
 from ledger.core.errors import ValidationError
-from ledger.services.log import append_batch
+from ledger.services.log import ENTRY, append_batch
 from ledger.services.projections import AnchorProjector
 from ledger.storage.db import read_transaction
 from ledger.storage.tables import DocAnchor
@@ -65,11 +66,36 @@ def anchor_files(
     return append_batch(engine, drafts, idempotency_key=idempotency_key)
 
 
-def find_anchors(engine: Engine, sha256: str) -> list[DocAnchor]:
-    """Every anchor of the document with this SHA-256, oldest first."""
-    table = DocAnchor.__table__
+@dataclass(frozen=True, slots=True)
+class Anchoring:
+    """One ``doc.anchor`` of a document: the entry ``seq`` and when, by whom, and under which
+    leaf hash it was appended, with the anchored ``sha256``, ``size`` and ``title``."""
+
+    seq: int
+    sha256: str
+    size: int
+    title: str
+    time: str
+    actor: str
+    leaf_hash: bytes
+
+
+def find_anchors(engine: Engine, sha256: str, log: str = "main") -> list[Anchoring]:
+    """Every anchoring of the document with this SHA-256, oldest first."""
+    anchor = DocAnchor.__table__
     with read_transaction(engine) as conn:
         rows = conn.execute(
-            select(table).where(table.c.sha256 == sha256.lower()).order_by(table.c.seq)
+            select(
+                anchor.c.seq,
+                anchor.c.sha256,
+                anchor.c.size,
+                anchor.c.title,
+                ENTRY.c.time,
+                ENTRY.c.actor,
+                ENTRY.c.leaf_hash,
+            )
+            .join(ENTRY, (ENTRY.c.log == log) & (ENTRY.c.seq == anchor.c.seq))
+            .where(anchor.c.sha256 == sha256.lower())
+            .order_by(anchor.c.seq)
         ).all()
-    return [DocAnchor(**row._mapping) for row in rows]
+    return [Anchoring(*row[:6], bytes(row.leaf_hash)) for row in rows]

@@ -16,7 +16,6 @@ from typing import Any
 from flask import current_app, jsonify, render_template
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ledger.accounts import model, services
@@ -348,21 +347,12 @@ def get_anchor(path: AnchorPath):
     found = anchors.find_anchors(engine(), sha256)
     if not found:
         raise NotFoundError("anchor.not_found", f"no document with SHA-256 {sha256} is anchored")
-    with read_transaction(engine()) as conn:
-        rows = {
-            r.seq: r
-            for r in conn.execute(
-                select(
-                    log.ENTRY.c.seq, log.ENTRY.c.time, log.ENTRY.c.actor, log.ENTRY.c.leaf_hash
-                ).where(log.ENTRY.c.log == "main", log.ENTRY.c.seq.in_([a.seq for a in found]))
-            )
-        }
     out = [
         _anchor_out(
             a.seq,
-            rows[a.seq].time,
-            rows[a.seq].actor,
-            rows[a.seq].leaf_hash,
+            a.time,
+            a.actor,
+            a.leaf_hash,
             {"sha256": a.sha256, "size": a.size, "title": a.title},
         )
         for a in found
