@@ -41,7 +41,7 @@ clean:
 # translations/zh/: Babel reads zh_CN as zh_Hans_CN, which gettext looks up as zh_Hans_CN or zh.
 .PHONY: i18n
 i18n: install
-	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 \
 		--project=carbon-ledger --version=0.1 --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh \
 		--init-missing --no-fuzzy-matching --ignore-obsolete

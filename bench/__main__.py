@@ -7,10 +7,15 @@ for a quick look; a full run is what ``make bench`` does.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# The benchmarks' own entry kinds, for this process and every process it starts; the
+# composition root's modules load with them (ledger.platform.registry).
+os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
 from bench import append, prove, verify
 from bench.common import (

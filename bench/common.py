@@ -194,7 +194,7 @@ def payout_drafts(start: int, count: int) -> list[EntryDraft]:
         amount = 1_000 + i % 50_000
         drafts.append(
             EntryDraft(
-                "community.payout",
+                "bench.payout",
                 {
                     "distribution": f"D{i // 1000:07d}",
                     "household": household,

@@ -1,22 +1,25 @@
-"""A small demo for ``carbon-ledger init --demo``: a few anchored documents and balanced
-movements of money and carbon, followed by a signed checkpoint; and, in development only,
-demo organisations (Fujian province and 将乐县) with one demo user per role."""
+"""Demo data for ``carbon-ledger init --demo``: each module of the composition root seeds its
+own (:attr:`ledger.platform.Module.demo`), then a checkpoint is signed. The accounts module
+adds the demo organisations (Fujian province and 将乐县) and, in development only, one demo
+user per role."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from ledger.accounts import services as accounts
 from ledger.accounts.passwords import Hasher
 from ledger.config import DEVELOPMENT_ENVS
-from ledger.core.entry import EntryDraft, Posting
 from ledger.core.note import Signer
+from ledger.platform import registry
+from ledger.platform.registry import resolve
 from ledger.services.anchors import anchor_draft
 from ledger.services.checkpoints import sign_checkpoint
-from ledger.services.log import append_batch, read_head
-from ledger.storage.db import read_transaction, write_transaction
+from ledger.services.log import append_batch
+from ledger.storage.db import write_transaction
 
 VILLAGE = "350428102201"
 DEMO_ACTOR = "demo"
@@ -38,7 +41,25 @@ DEMO_USERS = (
 )
 
 
-def demo_drafts() -> list[EntryDraft]:
+@dataclass(frozen=True)
+class DemoContext:
+    """What a module's demo seeder gets: the database, the signing key and origin, the
+    environment, and the password hasher. A seeder appends its demo facts (idempotently:
+    running ``init --demo`` twice adds nothing the second time) and returns lines to print."""
+
+    engine: Engine
+    signer: Signer
+    origin: str
+    env: str
+    hasher: Hasher
+
+    @property
+    def development(self) -> bool:
+        return self.env in DEVELOPMENT_ENVS
+
+
+def seed_log(ctx: DemoContext) -> list[str]:
+    """The log module's demo: two anchored documents."""
     actor = "demo:bureau:350428"
     documents = [
         ("常口村村民会议决议（示例）", b"demo assembly resolution"),
@@ -48,27 +69,17 @@ def demo_drafts() -> list[EntryDraft]:
         anchor_draft(hashlib.sha256(data).hexdigest(), len(data), title, actor)
         for title, data in documents
     ]
-    drafts.append(
-        EntryDraft(
-            "demo.sale",
-            {"programme": "carbon_ticket", "ticket": "0000001", "price_fen_per_t": 1500},
-            actor,
-            (
-                Posting("Assets:Buyer:Demo", "CO2E", 2_723_000),
-                Posting(f"Assets:Village:{VILLAGE}:Collective", "CO2E", -2_723_000),
-                Posting(f"Assets:Village:{VILLAGE}:Collective", "CNY", 4_084_500),
-                Posting("Assets:Buyer:Demo", "CNY", -4_084_500),
-            ),
-        )
-    )
-    return drafts
+    entries = append_batch(ctx.engine, drafts, idempotency_key="demo-seed-log-v2")
+    return [f"demo log: {len(entries)} documents anchored"]
 
 
-def seed_accounts(engine: Engine, hasher: Hasher) -> list[str]:
-    """Create the demo organisations and users, or put them back as the demo expects (role,
-    organisation, enabled, demo password). Returns one ``demo sign-in:`` line per role."""
+def seed_accounts(ctx: DemoContext) -> list[str]:
+    """Create the demo organisations and, in development only, the demo users, or put them
+    back as the demo expects (role, organisation, enabled, demo password). Returns one
+    ``demo sign-in:`` line per role."""
     lines = []
-    with write_transaction(engine) as conn:
+    hasher = ctx.hasher
+    with write_transaction(ctx.engine) as conn:
         orgs = {}
         for kind, code, name, division in DEMO_ORGS:
             org = accounts.find_org(conn, kind, code)
@@ -77,6 +88,8 @@ def seed_accounts(engine: Engine, hasher: Hasher) -> list[str]:
                     conn, kind, code, name, division=division, actor=DEMO_ACTOR
                 )
             orgs[(kind, code)] = org
+        if not ctx.development:
+            return [f"demo users: not created (LEDGER_ENV={ctx.env}; only in development)"]
         for role, username, password, org_key in DEMO_USERS:
             org_id = orgs[org_key].id if org_key else None
             user = accounts.find_user(conn, username)
@@ -102,19 +115,14 @@ def seed_demo(
     env: str = "development",
     hasher: Hasher | None = None,
 ) -> list[str]:
-    """Append the demo entries if the main log is empty; sign a checkpoint; in development,
-    create the demo organisations and users. Returns messages, including one
+    """Run every module's demo seeder in the composition root's order, then sign a
+    checkpoint. Returns messages, including (in development) one
     ``demo sign-in: <role> <username> / <password>`` line per role."""
-    with read_transaction(engine) as conn:
-        empty = read_head(conn).size == 0
+    ctx = DemoContext(engine, signer, origin, env, hasher or Hasher())
     lines = []
-    if empty:
-        entries = append_batch(engine, demo_drafts(), idempotency_key="demo-seed-v1")
-        lines.append(f"demo log: appended {len(entries)} entries")
+    for module in registry().modules:
+        if module.demo:
+            lines.extend(resolve(module.demo)(ctx))
     signed = sign_checkpoint(engine, signer, origin)
     lines.append(f"checkpoint: size {signed.checkpoint.size}")
-    if env in DEVELOPMENT_ENVS:
-        lines.extend(seed_accounts(engine, hasher or Hasher()))
-    else:
-        lines.append(f"demo users: not created (LEDGER_ENV={env}; only in development)")
     return lines

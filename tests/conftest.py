@@ -20,6 +20,13 @@ from sqlalchemy.engine import make_url
 from ledger.storage.db import make_engine
 from ledger.storage.migrate import upgrade
 
+# The suite's own entry kinds (tests.support.module), here and in every process a test starts
+# (which find the ``tests`` package through PYTHONPATH, whatever their working directory).
+os.environ["LEDGER_EXTRA_MODULES"] = "tests.support.module:MODULE"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")) if p
+)
+
 PG_ADMIN_URL = os.environ.get(
     "LEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -2,5 +2,5 @@
 
 ``model`` and ``scopes`` are pure (no I/O); ``services`` takes a SQLAlchemy connection inside
 the caller's transaction. Nothing here imports Flask: the web edge (``ledger.web.auth``,
-``ledger.web.authz``) turns these into sessions and HTTP answers.
+``ledger.webkit.authz``) turns these into sessions and HTTP answers.
 """

@@ -1,11 +1,13 @@
 """The append path and reads of a log.
 
-:func:`append` is the only way entries enter a log. It runs inside the caller's write
-transaction (see :func:`ledger.storage.db.write_transaction`), so a domain module can write its
-own rows atomically with the entries; :func:`append_batch` opens that transaction itself.
-Guarantees: a batch is validated in full before anything is written; entries get contiguous
-``seq`` numbers after the head, chained by leaf hash; the entries, their postings, the new
-Merkle nodes, the projections and the new head are written in one transaction.
+:func:`write` is the one path for a service that checks facts and appends: it takes the log's
+head lock, answers an idempotent retry, then lets the service read projections, decide and
+append, all in one transaction. :func:`append` is the step that writes; it runs only inside a
+write transaction (:func:`write`, or :func:`ledger.storage.db.write_transaction` for the audit
+chain). Guarantees: a batch is validated in full (the core's rules and its kinds' modules')
+before anything is written; entries get contiguous ``seq`` numbers after the head, chained by
+leaf hash; the entries, their postings, the new Merkle nodes, the projections and the new head
+are written in one transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -30,9 +33,10 @@ from ledger.core.entry import (
 from ledger.core.errors import ConflictError, NotFoundError, ValidationError
 from ledger.core.hashing import HASH_SIZE
 from ledger.core.merkle import CompactRange
+from ledger.platform.registry import SALT_KEY, Registry, registry
 from ledger.services.bulk import insert_many
 from ledger.services.clock import utc_now
-from ledger.services.projections import projectors
+from ledger.storage.db import LOCKED as _LOCKED
 from ledger.storage.db import write_transaction
 from ledger.storage.tables import (
     LogEntry,
@@ -87,9 +91,9 @@ def read_head(conn: Connection, log: str = "main", *, lock: bool = False) -> Hea
     return Head(log, row.size, row.root, row.last_leaf_hash, _split(row.frontier))
 
 
-def request_hash(drafts: Sequence[EntryDraft]) -> bytes:
-    """Digest of what the caller asked to append, to recognise an idempotent retry."""
-    return hashlib.sha256(canonical_json([d.content() for d in drafts])).digest()
+def request_content(drafts: Sequence[EntryDraft]) -> list:
+    """What a caller asked to append, to recognise an idempotent retry of the same drafts."""
+    return [d.content() for d in drafts]
 
 
 def _check_key(key: str) -> None:
@@ -100,14 +104,31 @@ def _check_key(key: str) -> None:
         )
 
 
-def _projection_errors(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
-    checks = [projector.check for projector in projectors()]
+def _salted(drafts: Sequence[EntryDraft], log: str, reg: Registry) -> list[EntryDraft]:
+    """``drafts`` with a fresh 128-bit salt in the body of every scoped one (see
+    :attr:`ledger.platform.EntryKind.public`)."""
     return [
-        error
-        for i, draft in enumerate(drafts)
-        for check in checks
-        for error in check(draft, f"entry {i}")
+        replace(d, body={**d.body, SALT_KEY: secrets.token_hex(16)})
+        if reg.is_scoped(d.kind, log)
+        else d
+        for d in drafts
     ]
+
+
+def _lock(conn: Connection, log: str) -> Head:
+    """Lock ``log``'s head for the rest of the write transaction (main before audit, always)
+    and read it."""
+    locked = conn.info.get(_LOCKED)
+    if locked is None or not conn.in_transaction():
+        raise RuntimeError(
+            "append outside a write transaction: use ledger.services.log.write or "
+            "ledger.storage.db.write_transaction"
+        )
+    if log not in locked and log == "main" and "audit" in locked:
+        raise RuntimeError("lock order: a transaction that writes both logs locks main first")
+    head = read_head(conn, log, lock=log not in locked)
+    locked.add(log)
+    return head
 
 
 def append(
@@ -115,40 +136,20 @@ def append(
     drafts: Sequence[EntryDraft],
     *,
     log: str = "main",
-    idempotency_key: str | None = None,
     time: str | None = None,
 ) -> list[Entry]:
-    """Append ``drafts`` to ``log`` inside the caller's write transaction.
+    """Append ``drafts`` to ``log`` inside the caller's write transaction (refused outside
+    one), taking the log's head lock if the transaction does not hold it yet.
 
-    With ``idempotency_key``: if the key was used before with the same content, the original
-    entries are returned and nothing is written; with other content, ConflictError.
-    Raises ValidationError (nothing written) when any draft breaks a rule.
+    Raises ValidationError (nothing written) when any draft breaks a rule of the core or of
+    its kind's module. Scoped drafts get a fresh salt in their body. Writes the entries, their
+    postings, the new tree nodes, the projections of their kinds and the new head.
     """
-    raise_first(validate_drafts(drafts) or _projection_errors(drafts))
-    digest = None
-    if idempotency_key is not None:
-        _check_key(idempotency_key)
-        digest = request_hash(drafts)
-    head = read_head(conn, log, lock=True)
-    if idempotency_key is not None:
-        earlier = conn.execute(
-            select(IDEMPOTENCY).where(
-                IDEMPOTENCY.c.log == log, IDEMPOTENCY.c.key == idempotency_key
-            )
-        ).one_or_none()
-        if earlier is not None:
-            if earlier.request_hash != digest:
-                raise ConflictError(
-                    "idempotency.conflict",
-                    f"idempotency key {idempotency_key!r} was already used with other content",
-                    {"first_seq": earlier.first_seq, "count": earlier.count},
-                )
-            return list(
-                read_entries(conn, log, earlier.first_seq, earlier.first_seq + earlier.count)
-            )
-
+    reg = registry()
+    raise_first(validate_drafts(drafts) or reg.check_drafts(drafts, log))
+    head = _lock(conn, log)
     time = time or utc_now()
-    entries = seal_entries(head.size, drafts, time, head.last_leaf_hash)
+    entries = seal_entries(head.size, _salted(drafts, log, reg), time, head.last_leaf_hash)
     tree = CompactRange(head.size, head.frontier)
     levels = tree.append_many([e.leaf_hash for e in entries])
 
@@ -178,19 +179,11 @@ def append(
             for idx, h in enumerate(hashes, head.size >> level)
         ],
     )
-    if idempotency_key is not None:
-        conn.execute(
-            insert(IDEMPOTENCY),
-            {
-                "log": log,
-                "key": idempotency_key,
-                "request_hash": digest,
-                "first_seq": head.size,
-                "count": len(entries),
-            },
-        )
-    for projector in projectors():
-        projector.apply(conn, log, entries)
+    for projector in reg.projectors_for(log):
+        kinds = projector.kinds
+        mine = entries if kinds is None else [e for e in entries if e.kind in kinds]
+        if mine:
+            projector.apply(conn, log, mine)
     conn.execute(
         update(HEAD)
         .where(HEAD.c.log == log)
@@ -204,6 +197,83 @@ def append(
     return entries
 
 
+class Write:
+    """One locked write to a log, handed to the ``decide`` function of :func:`write`.
+
+    Attributes:
+      conn: the write transaction's connection: read projections through it (the log's head
+        lock is held, so what is read cannot change before the commit).
+      log: the log written.
+      entries: what this write appended so far.
+    """
+
+    def __init__(self, conn: Connection, log: str):
+        self.conn = conn
+        self.log = log
+        self.entries: list[Entry] = []
+
+    def append(self, drafts: Sequence[EntryDraft]) -> list[Entry]:
+        """Append ``drafts`` (see :func:`append`); return their entries."""
+        entries = append(self.conn, drafts, log=self.log)
+        self.entries.extend(entries)
+        return entries
+
+
+def write(
+    engine: Engine,
+    decide: Callable[[Write], object],
+    *,
+    idempotency_key: str | None = None,
+    request: object = None,
+    log: str = "main",
+) -> list[Entry]:
+    """The one write path for a service that checks facts and appends, atomically.
+
+    In one write transaction: take ``log``'s head lock (so no other writer of the log runs
+    until the commit); with ``idempotency_key``, answer a retry (the key used before with the
+    same ``request``, a JSON value describing what was asked) with the entries the first
+    request appended, without calling ``decide``, or refuse the key used with another
+    request (ConflictError); otherwise call ``decide(write)``, which reads the projections
+    through ``write.conn``, raises a LedgerError to refuse (nothing is written), or appends
+    with ``write.append``. Returns the entries appended (or, for a retry, the original ones).
+    """
+    digest = None
+    if idempotency_key is not None:
+        _check_key(idempotency_key)
+        digest = hashlib.sha256(canonical_json(request)).digest()
+    with write_transaction(engine) as conn:
+        head = _lock(conn, log)
+        if idempotency_key is not None:
+            earlier = conn.execute(
+                select(IDEMPOTENCY).where(
+                    IDEMPOTENCY.c.log == log, IDEMPOTENCY.c.key == idempotency_key
+                )
+            ).one_or_none()
+            if earlier is not None:
+                if earlier.request_hash != digest:
+                    raise ConflictError(
+                        "idempotency.conflict",
+                        f"idempotency key {idempotency_key!r} was already used with other content",
+                        {"first_seq": earlier.first_seq, "count": earlier.count},
+                    )
+                first = earlier.first_seq
+                return list(read_entries(conn, log, first, first + earlier.count))
+        tx = Write(conn, log)
+        decide(tx)
+        if idempotency_key is not None and tx.entries:
+            conn.execute(
+                insert(IDEMPOTENCY),
+                {
+                    "log": log,
+                    "key": idempotency_key,
+                    "request_hash": digest,
+                    "first_seq": head.size,
+                    "count": len(tx.entries),
+                },
+            )
+        return tx.entries
+
+
 def append_batch(
     engine: Engine,
     drafts: Sequence[EntryDraft],
@@ -211,9 +281,18 @@ def append_batch(
     log: str = "main",
     idempotency_key: str | None = None,
 ) -> list[Entry]:
-    """:func:`append` in a transaction of its own."""
-    with write_transaction(engine) as conn:
-        return append(conn, drafts, log=log, idempotency_key=idempotency_key)
+    """:func:`append` through :func:`write`: one transaction, idempotent by the drafts'
+    content when ``idempotency_key`` is given (the drafts are checked first, so a malformed
+    draft is refused for what is wrong with it, not for what the key's digest cannot hold)."""
+    if idempotency_key is not None:
+        raise_first(validate_drafts(drafts) or registry().check_drafts(drafts, log))
+    return write(
+        engine,
+        lambda tx: tx.append(drafts),
+        idempotency_key=idempotency_key,
+        request=request_content(drafts) if idempotency_key is not None else None,
+        log=log,
+    )
 
 
 def _entry_from_row(row, postings: Sequence[Posting]) -> Entry:

@@ -2,19 +2,20 @@
 
 A projector turns appended entries into rows (:meth:`Projector.apply`) and, for verification,
 replays the log to say whether the stored rows still match it (:meth:`Projector.replay`).
-Domain modules register their own projectors with :func:`register`.
+Modules declare their projectors (:class:`ledger.platform.Module`); the append path and
+``log verify`` take them from the registry. :func:`rebuild` clears the mutable projections and
+applies the whole log again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.core.entry import Entry, EntryDraft
-from ledger.core.errors import ValidationError
+from ledger.core.entry import Entry
 from ledger.core.findings import Finding
 from ledger.services.bulk import insert_many
 from ledger.storage.tables import AccountBalance, DocAnchor
@@ -32,16 +33,18 @@ class Replay(Protocol):
 
     ``feed`` is called in ``seq`` order for every entry whose leaf has the entry shape (see
     :func:`ledger.core.entry.entry_from_leaf`) and whose postings have the right types, with
-    plain values taken from the leaf: ``body`` the parsed JSON object, ``postings`` a tuple of
-    :data:`Leg` (account and commodity ``str``, amount ``int``). The values may break the
-    entry rules (the scan reports that separately); they are what the leaf says.
+    plain values taken from the leaf: ``time`` and ``actor`` strings, ``body`` the parsed JSON
+    object, ``postings`` a tuple of :data:`Leg` (account and commodity ``str``, amount
+    ``int``). The values may break the entry rules (the scan reports that separately); they
+    are what the leaf says.
 
     The scan may cut the log into consecutive ranges and check them in other processes: then
     every range gets a fresh replay from :meth:`Projector.replay`, fed that range's entries,
     and the parts come back (pickled, so a replay must pickle) to be merged in ``seq`` order:
     ``merge(later)`` folds in the part that follows everything fed or merged so far. Feeding
-    one replay everything and merging the parts of any cut must end in the same state.
-    ``findings`` then compares that state with the stored rows.
+    one replay everything and merging the parts of any cut must end in the same state (the
+    same ``vars()``; a shared property test checks it for every registered projector).
+    ``findings`` then compares that state with the stored rows, streaming them.
 
     ``kinds`` names the entry kinds ``feed`` wants to see, or is None for every entry; the
     scan does not call ``feed`` for the others.
@@ -50,22 +53,65 @@ class Replay(Protocol):
     kinds: frozenset[str] | None
 
     def feed(
-        self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]
+        self,
+        seq: int,
+        kind: str,
+        time: str,
+        actor: str,
+        body: Mapping[str, Any],
+        postings: tuple[Leg, ...],
     ) -> None: ...
     def merge(self, later: Any) -> None: ...
-    def findings(self, conn: Connection) -> list[Finding]: ...
+    def findings(self, conn: Connection) -> Iterator[Finding]: ...
 
 
 class Projector(Protocol):
-    """Writes and checks one projection. ``check`` validates the body of the entry kinds it
-    projects before anything is written (so a malformed body is a ValidationError, never a
-    database error); ``apply`` writes the rows; ``replay`` re-derives them for ``log verify``."""
+    """Writes and checks one projection.
+
+    Attributes:
+      name: unique across modules.
+      kinds: the entry kinds it projects (None: every entry); ``apply`` sees only those.
+      logs: the logs it projects.
+      rebuildable: whether its rows are mutable and ``projections rebuild`` may clear them
+        (with :meth:`clear`) and apply the log again; append-only projections are only
+        checked.
+
+    ``apply`` writes the rows of appended entries, in the append's transaction (their bodies
+    were validated by their kinds' modules); ``replay`` re-derives the rows for
+    ``log verify``.
+    """
 
     name: str
+    kinds: frozenset[str] | None
+    logs: frozenset[str]
+    rebuildable: bool
 
-    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]: ...
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None: ...
     def replay(self, log: str) -> Replay: ...
+    def clear(self, conn: Connection, log: str) -> None: ...
+
+
+def stream(conn: Connection, stmt, chunk: int = 5000) -> Iterator[Any]:
+    """The rows of ``stmt``, fetched ``chunk`` at a time (a server-side cursor on
+    PostgreSQL), so a check never holds a whole table."""
+    result = conn.execution_options(yield_per=chunk).execute(stmt)
+    yield from result
+
+
+def compare(
+    stored: Iterator[tuple[Any, Any]], expected: Mapping[Any, Any]
+) -> Iterator[tuple[Any, Any, Any]]:
+    """``(key, have, want)`` for every key where the stored rows (``(key, value)`` pairs, in
+    any order, each key once) and ``expected`` disagree; a missing side is None. Streams the
+    stored rows; remembers only which expected keys it has seen."""
+    seen = set()
+    for key, have in stored:
+        seen.add(key)
+        want = expected.get(key)
+        if have != want:
+            yield key, have, want
+    for key in sorted(expected.keys() - seen):
+        yield key, None, expected[key]
 
 
 def _balance_upsert(dialect):
@@ -85,12 +131,12 @@ _BALANCE_UPSERT = {"postgresql": _balance_upsert(postgresql), "sqlite": _balance
 
 
 class BalanceProjector:
-    """Running balance per (account, commodity) in ``account_balance``."""
+    """Running balance per (account, commodity) of the main log in ``account_balance``."""
 
     name = "account_balance"
-
-    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]:
-        return []  # postings are checked by ledger.core.entry for every entry
+    kinds = None  # every entry may have postings
+    logs = frozenset({"main"})
+    rebuildable = True
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         deltas: dict[tuple[str, str], list[int]] = {}
@@ -113,17 +159,20 @@ class BalanceProjector:
     def replay(self, log: str) -> Replay:
         return _BalanceReplay(log)
 
+    def clear(self, conn: Connection, log: str) -> None:
+        conn.execute(delete(BALANCE).where(BALANCE.c.log == log))
+
 
 class _BalanceReplay:
     """``expected[(account, commodity)] = [balance, last seq that moved it]``."""
 
-    kinds = None  # every entry may have postings
+    kinds = None
 
     def __init__(self, log: str):
         self.log = log
         self.expected: dict[tuple[str, str], list[int]] = {}
 
-    def feed(self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]) -> None:
+    def feed(self, seq, kind, time, actor, body, postings: tuple[Leg, ...]) -> None:
         expected = self.expected
         for account, commodity, amount in postings:
             slot = expected.get((account, commodity))
@@ -144,69 +193,35 @@ class _BalanceReplay:
                 slot[0] += amount
                 slot[1] = seq
 
-    def findings(self, conn: Connection) -> list[Finding]:
-        stored = {
-            (r.account, r.commodity): (r.balance, r.last_seq)
-            for r in conn.execute(select(BALANCE).where(BALANCE.c.log == self.log))
-        }
-        out = []
-        for key in sorted(set(stored) | set(self.expected)):
-            want = tuple(self.expected.get(key, (0, None)))
-            have = stored.get(key)
-            if have != want:
-                out.append(
-                    Finding(
-                        "projection.balance",
-                        f"balance of {key[0]} in {key[1]} is {have and have[0]}, "
-                        f"the log gives {want[0]}",
-                        want[1],
-                        self.log,
-                    )
-                )
-        return out
+    def findings(self, conn: Connection) -> Iterator[Finding]:
+        rows = stream(
+            conn,
+            select(BALANCE.c.account, BALANCE.c.commodity, BALANCE.c.balance, BALANCE.c.last_seq)
+            .where(BALANCE.c.log == self.log)
+            .order_by(BALANCE.c.account, BALANCE.c.commodity),
+        )
+        stored = (((a, c), [b, s]) for a, c, b, s in rows)
+        for (account, commodity), have, want in compare(stored, self.expected):
+            yield Finding(
+                "projection.balance",
+                f"balance of {account} in {commodity} is {have and have[0]}, "
+                f"the log gives {want[0] if want else 0}",
+                want[1] if want else None,
+                self.log,
+            )
 
 
 class AnchorProjector:
-    """``doc_anchor`` rows for ``doc.anchor`` entries of the main log."""
+    """``doc_anchor`` rows for ``doc.anchor`` entries of the main log (append-only)."""
 
     name = "doc_anchor"
     kind = "doc.anchor"
-    max_title = 500
-
-    def check(self, draft: EntryDraft, where: str) -> list[ValidationError]:
-        """A ``doc.anchor`` body is ``{sha256: 64 lowercase hex, size: int >= 0, title: str}``."""
-        if draft.kind != self.kind:
-            return []
-        body = draft.body
-        errors = []
-        sha = body.get("sha256")
-        if not (isinstance(sha, str) and len(sha) == 64 and set(sha) <= set("0123456789abcdef")):
-            errors.append(
-                ValidationError("anchor.sha256", f"{where}: sha256 must be 64 lowercase hex digits")
-            )
-        size = body.get("size")
-        if type(size) is not int or size < 0:
-            errors.append(
-                ValidationError("anchor.size", f"{where}: size must be a non-negative integer")
-            )
-        title = body.get("title", "")
-        if not isinstance(title, str) or len(title) > self.max_title:
-            errors.append(
-                ValidationError(
-                    "anchor.title", f"{where}: title must be text of at most {self.max_title} chars"
-                )
-            )
-        extra = set(body) - {"sha256", "size", "title"}
-        if extra:
-            errors.append(
-                ValidationError("anchor.fields", f"{where}: unknown fields {sorted(extra)}")
-            )
-        return errors
+    kinds = frozenset({kind})
+    logs = frozenset({"main"})
+    rebuildable = False
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
-        rows = [self._row(e.seq, e.body) for e in entries if e.kind == self.kind]
-        if rows and log == "main":
-            conn.execute(insert(ANCHOR), rows)
+        conn.execute(insert(ANCHOR), [self._row(e.seq, e.body) for e in entries])
 
     @staticmethod
     def _row(seq: int, body: Mapping[str, Any]) -> dict:
@@ -220,50 +235,30 @@ class AnchorProjector:
     def replay(self, log: str) -> Replay:
         return _AnchorReplay(self, log)
 
+    def clear(self, conn: Connection, log: str) -> None:
+        raise NotImplementedError("doc_anchor is append-only")
+
 
 class _AnchorReplay:
     def __init__(self, projector: AnchorProjector, log: str):
         self.projector = projector
         self.log = log
-        self.kinds = frozenset({projector.kind} if log == "main" else ())
+        self.kinds = projector.kinds
         self.expected: dict[int, dict] = {}
 
-    def feed(self, seq: int, kind: str, body: Mapping[str, Any], postings: tuple[Leg, ...]) -> None:
-        if kind == self.projector.kind and self.log == "main":
-            try:
-                self.expected[seq] = self.projector._row(seq, body)
-            except (KeyError, TypeError, AttributeError):
-                self.expected[seq] = {"seq": seq, "malformed": True}
+    def feed(self, seq, kind, time, actor, body, postings) -> None:
+        try:
+            self.expected[seq] = self.projector._row(seq, body)
+        except (KeyError, TypeError, AttributeError):
+            self.expected[seq] = {"seq": seq, "malformed": True}
 
     def merge(self, later: _AnchorReplay) -> None:
         self.expected.update(later.expected)
 
-    def findings(self, conn: Connection) -> list[Finding]:
-        if self.log != "main":
-            return []
-        stored = {r["seq"]: dict(r) for r in conn.execute(select(ANCHOR)).mappings()}
-        out = []
-        for seq in sorted(set(stored) | set(self.expected)):
-            if stored.get(seq) != self.expected.get(seq):
-                out.append(
-                    Finding(
-                        "projection.doc_anchor",
-                        "doc_anchor row does not match the log",
-                        seq,
-                        self.log,
-                    )
-                )
-        return out
-
-
-_REGISTRY: list[Projector] = [BalanceProjector(), AnchorProjector()]
-
-
-def register(projector: Projector) -> None:
-    """Add a domain projector; it runs on every append and every verification."""
-    if all(p.name != projector.name for p in _REGISTRY):
-        _REGISTRY.append(projector)
-
-
-def projectors() -> tuple[Projector, ...]:
-    return tuple(_REGISTRY)
+    def findings(self, conn: Connection) -> Iterator[Finding]:
+        rows = stream(conn, select(ANCHOR).order_by(ANCHOR.c.seq))
+        stored = ((r.seq, dict(r._mapping)) for r in rows)
+        for seq, _, _ in compare(stored, self.expected):
+            yield Finding(
+                "projection.doc_anchor", "doc_anchor row does not match the log", seq, self.log
+            )

@@ -48,9 +48,10 @@ from ledger.core.findings import Finding
 from ledger.core.merkle import CompactRange
 from ledger.core.note import NoteError, Verifier, open_note, parse_checkpoint
 from ledger.core.proof import ProofError, verify_consistency
+from ledger.platform import registry
 from ledger.services import verify_scan
 from ledger.services.log import ENTRY, HEAD, NODE
-from ledger.services.projections import Replay, projectors
+from ledger.services.projections import Replay
 from ledger.services.tree import consistency_proof
 from ledger.services.verify_scan import Chunk, check_chunk, read_chunk
 from ledger.storage.tables import LogCheckpoint
@@ -183,7 +184,7 @@ def _scan_entries(conn, engine, log, sizes, top, workers) -> tuple[_Scan, list[R
     """Check every entry of ``log`` up to ``top``: the chunks (here or in ``workers``
     processes), then, in order, what joins them. Returns the scan state and the replays."""
     scan = _Scan(log, sizes)
-    replays = [p.replay(log) for p in projectors()]
+    replays = [p.replay(log) for p in registry().projectors_for(log)]
     if 0 in sizes:
         scan.roots[0] = scan.tree.root()
     ranges = _ranges(conn, log, top)
@@ -236,7 +237,12 @@ def _check_in_workers(conn, engine, log, ranges, workers, take) -> None:
         workers,
         mp_context=context,
         initializer=verify_scan.init_worker,
-        initargs=(url.render_as_string(hide_password=False), log, snapshot, projectors()),
+        initargs=(
+            url.render_as_string(hide_password=False),
+            log,
+            snapshot,
+            registry().projectors_for(log),
+        ),
     )
     try:
         pending: deque = deque()

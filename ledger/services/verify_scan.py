@@ -227,10 +227,10 @@ def check_chunk(log: str, entries, postings, replays: list[Replay], accounts: se
                 add("posting.mismatch", "stored postings differ from the leaf's postings", seq)
             legs_t = tuple(legs)
             for feed in feeds:
-                feed(seq, lkind, body, legs_t)
+                feed(seq, lkind, ltime, lactor, body, legs_t)
             if lkind in feeds_by_kind:
                 for feed in feeds_by_kind[lkind]:
-                    feed(seq, lkind, body, legs_t)
+                    feed(seq, lkind, ltime, lactor, body, legs_t)
             leaf_prev = prev_col
         else:
             k = j
@@ -301,7 +301,7 @@ def _slow_entry(
         add("posting.mismatch", "stored postings differ from the leaf's postings", entry.seq)
     if all(type(a) is str and type(c) is str and isinstance(n, int) for a, c, n in legs):
         for feed in [*feeds, *feeds_by_kind.get(entry.kind, ())]:
-            feed(entry.seq, entry.kind, entry.body, legs)
+            feed(entry.seq, entry.kind, entry.time, entry.actor, entry.body, legs)
     return entry.prev
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 60
 _WRITE = "ledger_write"
+#: ``conn.info`` key: the set of logs whose head the current write transaction has locked.
+LOCKED = "ledger_locked_logs"
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -58,7 +60,11 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn = conn.execution_options(**{_WRITE: True})
         with conn.begin():
-            yield conn
+            conn.info[LOCKED] = set()
+            try:
+                yield conn
+            finally:
+                conn.info.pop(LOCKED, None)
 
 
 @contextmanager

@@ -144,3 +144,21 @@ class DocAnchor(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     size: int = Field(sa_column=Column(BigInteger, nullable=False))
     title: str = Field(max_length=500)
+
+
+class LogEntryParty(SQLModel, table=True):
+    """Projection: an organisation a scoped entry of the main log concerns, which decides who
+    may read the entry's contents. ``party`` is the organisation's account key
+    (``Village:350428102201``, ``Court:350428``, ``Bureau:350428``); ``division`` the
+    division code in it, which a bureau's division must prefix."""
+
+    __tablename__ = "log_entry_party"
+    __table_args__ = (
+        Index("ix_log_entry_party_party", "log", "party", "seq"),
+        Index("ix_log_entry_party_division", "log", "division", "seq"),
+    )
+
+    log: str = Field(primary_key=True, max_length=LOG_NAME_LEN)
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    party: str = Field(primary_key=True, max_length=40)
+    division: str = Field(max_length=12)

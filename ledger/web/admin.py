@@ -12,18 +12,18 @@ from flask_babel import gettext as _
 from ledger.accounts import model, services
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.storage.db import read_transaction, write_transaction
-from ledger.web import authz
-from ledger.web.ext import engine, hasher
 from ledger.web.forms import (
     OrgForm,
     ResetPasswordForm,
     RoleForm,
     TokenForm,
     UserForm,
-    error_message,
     org_choices,
     org_id,
 )
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, hasher
+from ledger.webkit.forms import error_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 authz.protect(bp, {}, default=authz.ADMIN)
@@ -131,11 +131,18 @@ def enable_user(user_id: int):
     return _user_action(user_id, change)
 
 
+PASSWORD_LENGTH_ERROR = ValidationError(
+    "user.password_length",
+    "the password has the wrong length",
+    {"min": model.MIN_PASSWORD_LEN, "max": model.MAX_PASSWORD_LEN},
+)
+
+
 @bp.post("/users/<int:user_id>/password")
 def reset_password(user_id: int):
     form = ResetPasswordForm()
     if not form.validate():
-        flash(error_message(ValidationError("user.password_length", "")), "error")
+        flash(error_message(PASSWORD_LENGTH_ERROR), "error")
         return redirect(url_for("admin.users"), 303)
 
     def change(conn, principal):

@@ -3,10 +3,11 @@
 1. :func:`load_config` — settings from defaults, ``LEDGER_*`` variables, the instance file and
    the ``config`` argument; refuse unsafe production settings;
 2. :func:`init_extensions` — database engine, password hasher, Flask-Login, CSRF, Babel;
-3. :func:`register_blueprints` — each blueprint declares its access rules
-   (:mod:`ledger.web.authz`); an endpoint without one stops the app from starting;
+3. :func:`register_blueprints` — the shell's and every module's blueprints (the composition
+   root, :mod:`ledger.modules`); each blueprint declares its access rules
+   (:mod:`ledger.webkit.authz`); an endpoint without one stops the app from starting;
 4. :func:`register_error_handlers` — JSON errors under ``/api/`` and ``/log/``, pages elsewhere;
-5. :func:`register_commands` — the ``carbon-ledger`` account commands under ``flask``;
+5. :func:`register_commands` — every module's commands, also under ``flask``;
 6. :func:`init_security` — CSRF gate, security headers, proxy fix.
 """
 
@@ -22,9 +23,11 @@ from flask_openapi3 import OpenAPI
 
 from ledger.accounts.passwords import Hasher
 from ledger.config import Settings, check_production, load_settings, resolve_secret_key
+from ledger.platform import registry
+from ledger.platform.registry import resolve
 from ledger.storage.db import make_engine
-from ledger.web import authz
 from ledger.web.api import openapi_options, register_api
+from ledger.webkit import authz
 
 REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("zh_CN", "en")
@@ -77,7 +80,9 @@ def configure(app: Flask, settings: Settings, flask_config: dict[str, Any]) -> N
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
-        BABEL_TRANSLATION_DIRECTORIES=str(REPO / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            str(folder) for folder in [REPO / "translations", *registry().translation_folders()]
+        ),
         LEDGER_ENV=settings.env,
     )
     app.config.update(flask_config)
@@ -109,6 +114,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
 
 def _init_templates(app: Flask) -> None:
     from ledger.web.filters import FILTERS
+    from ledger.webkit.nav import nav_links
 
     app.jinja_env.filters.update(FILTERS)
 
@@ -125,31 +131,35 @@ def _init_templates(app: Flask) -> None:
             "html_lang": lang.replace("_", "-"),
             "languages": {"zh_CN": "中文", "en": "English"},
             "text_large": request.cookies.get("text_size") == "large",
+            "nav_links": nav_links(principal),
         }
 
 
 def register_blueprints(app: Flask) -> None:
-    from ledger.web import admin, auth, explorer, home, orgs, public
-    from ledger.web.log_views import bp as log_bp
+    """The shell's own pages (home, organisations, the core API), then every module's
+    blueprints and API blueprints; then refuse to start if any endpoint lacks a rule."""
+    from ledger.web import home, orgs
 
-    authz.protect(log_bp, {}, default=authz.PUBLIC)
-    for bp in (home.bp, auth.bp, orgs.bp, admin.bp, log_bp, explorer.bp, public.bp):
+    for bp in (home.bp, orgs.bp):
         app.register_blueprint(bp)
+    for _module, path in registry().paths("blueprints"):
+        app.register_blueprint(resolve(path))
     register_api(app)  # /api/v1 (ledger.web.api)
+    for _module, path in registry().paths("api"):
+        app.register_api(resolve(path))
     authz.check_coverage(app)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from ledger.web.errors import register_error_handlers as register
+    from ledger.webkit.errors import register_error_handlers as register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from ledger.cli import orgs_group, tokens_group, users_group
-
-    for group in (users_group, orgs_group, tokens_group):
-        app.cli.add_command(group)
+    """Every module's command groups, also under ``flask``."""
+    for _module, path in registry().paths("cli"):
+        app.cli.add_command(resolve(path))
 
 
 def init_security(app: Flask, settings: Settings) -> None:

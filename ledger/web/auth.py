@@ -29,9 +29,10 @@ from ledger.accounts import model, services
 from ledger.accounts.model import User, user_principal
 from ledger.core.errors import LedgerError
 from ledger.storage.db import read_transaction, write_transaction
-from ledger.web import authz
-from ledger.web.ext import engine, hasher, settings
-from ledger.web.forms import PasswordForm, SigninForm, error_message
+from ledger.web.forms import PasswordForm, SigninForm
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, hasher, settings
+from ledger.webkit.forms import error_message
 
 bp = Blueprint("auth", __name__)
 authz.protect(

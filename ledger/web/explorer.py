@@ -27,12 +27,12 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ledger.core.errors import ConflictError, LedgerError
 from ledger.core.proof import ProofError, verify_inclusion
 from ledger.services import anchors, browse, checkpoints, keys, log, tree, verify
-from ledger.services.projections import AnchorProjector
+from ledger.services.anchors import MAX_TITLE
 from ledger.storage.db import read_transaction
-from ledger.web import authz
-from ledger.web.ext import engine, settings
-from ledger.web.forms import error_message
 from ledger.web.public import SHA256_RE, verifier
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, settings
+from ledger.webkit.forms import error_message
 
 bp = Blueprint("explorer", __name__, url_prefix="/explorer")
 authz.protect(bp, {}, default=authz.roles("bureau", "admin", users_only=True))
@@ -41,7 +41,6 @@ LOG = "main"
 PAGE_SIZE = 25
 KIND_FILTER_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_TITLE = AnchorProjector.max_title
 #: Labels for the entry kinds people meet most, in the display language.
 KIND_LABELS = {"doc.anchor": _l("Document anchor")}
 

@@ -9,55 +9,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ledger.accounts import model
-from ledger.core.errors import LedgerError
-
-#: Messages for the codes of refusals a person can cause, in the display language.
-MESSAGES = {
-    "org.kind": _l("Choose village, court or bureau."),
-    "org.village_code": _l("A village is named by its 12-digit division code, e.g. 350428102201."),
-    "org.division_code": _l(
-        "A bureau is named by the division code it covers: 2 digits (province), "
-        "4 (city) or 6 (county), e.g. 350428."
-    ),
-    "org.court_code": _l("A court code is a province abbreviation and digits, e.g. 闽0428."),
-    "org.court_division": _l(
-        "A court's division must be the 4- or 6-digit division code of the city or county "
-        "it sits in, in the same province as its code."
-    ),
-    "org.name": _l("The name must be 1 to 100 characters."),
-    "org.label": _l("The label must be 1 to 100 characters."),
-    "org.exists": _l("An organisation of this kind with this code already exists."),
-    "org.not_found": _l("There is no such organisation."),
-    "user.username": _l(
-        "A username is 2 to 40 characters: lowercase letters, digits, '.', '_' or '-'."
-    ),
-    "user.password_length": _l(
-        "A password must be %(min)d to %(max)d characters long.",
-        min=model.MIN_PASSWORD_LEN,
-        max=model.MAX_PASSWORD_LEN,
-    ),
-    "user.password_is_username": _l("The password must not be the username."),
-    "user.password_weak": _l("The password is too simple."),
-    "user.password_unchanged": _l("The new password must be different from the current one."),
-    "user.current_password": _l("The current password is not correct."),
-    "user.role": _l("Choose a role."),
-    "user.role_org": _l(
-        "Village, court and bureau users belong to an organisation of that kind; "
-        "admins belong to none."
-    ),
-    "user.exists": _l("This username is taken."),
-    "user.not_found": _l("There is no such user."),
-    "user.self": _l("You cannot disable your own account or change your own role."),
-    "token.org": _l("A token must be scoped to one organisation."),
-    "token.not_found": _l("There is no such token."),
-}
-
-
-def error_message(exc: LedgerError) -> str:
-    """The translated message for a domain refusal (its own message if none is known)."""
-    message = MESSAGES.get(exc.code)
-    return str(message) if message is not None else exc.message
-
 
 PASSWORD_LENGTH = _l("A password must be %(min)d to %(max)d characters long.")
 ROLE_CHOICES = [

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from ledger.accounts import services
 from ledger.accounts.scopes import visible_division
 from ledger.storage.db import read_transaction
-from ledger.web import authz
 from ledger.web.auth import safe_next
-from ledger.web.ext import engine, settings
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, settings
 
 bp = Blueprint("home", __name__)
 authz.protect(

@@ -7,8 +7,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from ledger.core.errors import ValidationError
 from ledger.services import checkpoints, log, tree
 from ledger.storage.db import read_transaction
+from ledger.webkit import authz
 
 bp = Blueprint("log", __name__, url_prefix="/log")
+authz.protect(bp, {}, default=authz.PUBLIC)
 MAX_PAGE = 1000
 
 

@@ -10,8 +10,8 @@ from flask import Blueprint, render_template
 
 from ledger.accounts import services
 from ledger.storage.db import read_transaction
-from ledger.web import authz
-from ledger.web.ext import engine
+from ledger.webkit import authz
+from ledger.webkit.ext import engine
 
 bp = Blueprint("orgs", __name__)
 authz.protect(

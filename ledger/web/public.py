@@ -25,8 +25,8 @@ from ledger.core.note import NoteError, Verifier
 from ledger.services import anchors, checkpoints, keys, log
 from ledger.services.checkpoints import SignedCheckpoint
 from ledger.storage.db import read_transaction
-from ledger.web import authz
-from ledger.web.ext import engine, settings
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, settings
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 authz.protect(

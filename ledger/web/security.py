@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ledger.config import Settings
-from ledger.web import authz
+from ledger.webkit import authz
 
 csrf = CSRFProtect()
 

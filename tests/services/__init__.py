@@ -24,7 +24,13 @@ from ledger.services.anchors import anchor_draft
 from ledger.services.checkpoints import SignedCheckpoint, sign_checkpoint
 from ledger.services.log import ENTRY, HEAD, IDEMPOTENCY, NODE, POSTING, append_batch
 from ledger.storage.db import make_engine
-from ledger.storage.tables import APPEND_ONLY_TABLES, AccountBalance, DocAnchor, LogCheckpoint
+from ledger.storage.tables import (
+    APPEND_ONLY_TABLES,
+    AccountBalance,
+    DocAnchor,
+    LogCheckpoint,
+    LogEntryParty,
+)
 
 T = TypeVar("T")
 
@@ -38,6 +44,7 @@ ACCOUNTS = (VILLAGE, BUYER, HOUSEHOLD, "Equity:Programme:Carbon-Ticket")
 BALANCE = AccountBalance.__table__
 ANCHOR = DocAnchor.__table__
 CHECKPOINT = LogCheckpoint.__table__
+PARTY = LogEntryParty.__table__
 
 
 def draft(i: int) -> EntryDraft:
@@ -139,6 +146,7 @@ def truncate(conn: Connection, size: int, *, drop_checkpoints: bool = False) -> 
     log = "main"
     conn.execute(delete(POSTING).where(POSTING.c.log == log, POSTING.c.seq >= size))
     conn.execute(delete(ANCHOR).where(ANCHOR.c.seq >= size))
+    conn.execute(delete(PARTY).where(PARTY.c.log == log, PARTY.c.seq >= size))
     conn.execute(delete(ENTRY).where(ENTRY.c.log == log, ENTRY.c.seq >= size))
     conn.execute(
         delete(IDEMPOTENCY).where(

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from ledger.core.findings import Finding
 from ledger.core.note import Signer
-from ledger.services import projections, verify
+from ledger.platform import Module, registry, using
+from ledger.services import verify
 from ledger.services.log import ENTRY, NODE
 from tests.services import (
     BALANCE,
@@ -118,7 +119,7 @@ def test_a_failing_worker_pool_falls_back_to_one_process(log_copy, monkeypatch, 
         def __init__(self):
             self.seen = []
 
-        def feed(self, seq, kind, body, postings):
+        def feed(self, seq, kind, time, actor, body, postings):
             self.seen.append(seq)
 
         def merge(self, later):
@@ -129,9 +130,9 @@ def test_a_failing_worker_pool_falls_back_to_one_process(log_copy, monkeypatch, 
 
     class LocalProjector:
         name = "test_local"
-
-        def check(self, draft, where):
-            return []
+        kinds = LocalReplay.kinds
+        logs = frozenset({"main"})
+        rebuildable = False
 
         def apply(self, conn, log, entries):
             pass
@@ -139,9 +140,9 @@ def test_a_failing_worker_pool_falls_back_to_one_process(log_copy, monkeypatch, 
         def replay(self, log):
             return LocalReplay()
 
-    monkeypatch.setattr(projections, "_REGISTRY", [*projections._REGISTRY, LocalProjector()])
+    local = Module("local", "local", projectors=(LocalProjector(),))
     monkeypatch.setattr(verify, "CHUNK", 4)
-    with log_copy() as engine:
+    with log_copy() as engine, using([*registry().modules, local]):
         alone = verify.verify_log(engine, [SIGNER.verifier()], origin=ORIGIN, workers=1)
         parallel = verify.verify_log(engine, [SIGNER.verifier()], origin=ORIGIN, workers=2)
     warnings = [r.getMessage() for r in caplog.records if r.name == verify.__name__]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 
 import pytest
 from sqlalchemy import event, func, insert, select
@@ -24,6 +25,7 @@ from ledger.services.log import (
     append_batch,
     read_entries,
     read_head,
+    write,
 )
 from ledger.services.tree import consistency_proof, inclusion_proof, root_at
 from ledger.storage.db import read_transaction, write_transaction
@@ -63,8 +65,9 @@ def _build(engine) -> tuple[list[EntryDraft], list]:
     return drafts, entries
 
 
-def _leaf_object(draft: EntryDraft, seq: int, time: str, prev: bytes) -> dict:
-    """The leaf as README.md defines it, written out here independently of the code."""
+def _leaf_object(draft: EntryDraft, seq: int, time: str, prev: bytes, salt: str | None) -> dict:
+    """The leaf as README.md defines it, written out here independently of the code: the
+    draft's body, plus the log's salt for an entry of a scoped kind."""
     return {
         "v": 1,
         "seq": seq,
@@ -72,7 +75,7 @@ def _leaf_object(draft: EntryDraft, seq: int, time: str, prev: bytes) -> dict:
         "time": time,
         "actor": draft.actor,
         "prev": prev.hex(),
-        "body": dict(draft.body),
+        "body": dict(draft.body) if salt is None else {**draft.body, "salt": salt},
         "postings": [
             {"account": p.account, "commodity": p.commodity, "amount": p.amount}
             for p in draft.postings
@@ -96,8 +99,14 @@ def test_entries_are_contiguous_chained_and_stored_exactly(engine):
             .order_by(POSTING.c.seq, POSTING.c.idx)
         ).all()
     assert [r.seq for r in rows] == list(range(13))
+    salts = set()
     for draft, entry, row in zip(drafts, entries, rows, strict=True):
-        expected = canonical_json(_leaf_object(draft, entry.seq, entry.time, entry.prev))
+        # doc.anchor is public; every other kind here is scoped and gets 128 random bits.
+        salt = None if draft.kind == "doc.anchor" else entry.body["salt"]
+        if salt is not None:
+            assert re.fullmatch(r"[0-9a-f]{32}", salt), salt
+            salts.add(salt)
+        expected = canonical_json(_leaf_object(draft, entry.seq, entry.time, entry.prev, salt))
         assert entry.leaf == expected
         assert bytes(row.leaf) == entry.leaf, f"seq {entry.seq}: stored leaf differs"
         assert json.loads(entry.leaf)["prev"] == entry.prev.hex()
@@ -106,6 +115,7 @@ def test_entries_are_contiguous_chained_and_stored_exactly(engine):
         assert bytes(row.prev_hash) == entry.prev
         assert (row.log, row.kind, row.actor, row.time) == ("main", draft.kind, ACTOR, entry.time)
         assert entry.time.endswith("Z")
+    assert len(salts) == sum(d.kind != "doc.anchor" for d in drafts), "salts must differ"
 
     assert [tuple(p) for p in stored_postings] == [
         (seq, idx, p.account, p.commodity, p.amount)
@@ -216,25 +226,30 @@ def test_idempotent_retry_returns_the_original_entries(engine):
     ]
     assert table_state(engine) == state, "an idempotent retry wrote something"
 
-    # inside a caller's transaction too
-    with write_transaction(engine) as conn:
-        assert append(conn, same_drafts(), idempotency_key="sale-2026-0001") == first
+    # through the write path with the same request, too: decide is not even called
+    def decide(tx):
+        raise AssertionError("a retry must be answered before any domain check")
+
+    request = [d.content() for d in same_drafts()]
+    assert write(engine, decide, idempotency_key="sale-2026-0001", request=request) == first
     assert table_state(engine) == state
 
     # the key belongs to its log: the audit log has not seen it
-    audit = append_batch(engine, same_drafts(), log="audit", idempotency_key="sale-2026-0001")
-    assert [e.seq for e in audit] == [0, 1]
+    signin = EntryDraft("audit.signin", {"user": 1}, ACTOR)
+    audit = append_batch(engine, [signin], log="audit", idempotency_key="sale-2026-0001")
+    assert [e.seq for e in audit] == [0]
 
 
 def test_idempotency_key_with_other_content_is_refused(engine):
-    first = append_batch(engine, [transfer(0, fen=250)], idempotency_key="k-1")
+    sent = transfer(0, fen=250)
+    append_batch(engine, [sent], idempotency_key="k-1")
     state = table_state(engine)
     others = [
         [transfer(0, fen=251)],  # another amount
         [transfer(0, fen=250), note(1)],  # one more entry
-        [EntryDraft("test.sale", first[0].body, "user:7", first[0].postings)],  # other actor
-        [EntryDraft("test.sale", first[0].body, ACTOR, first[0].postings[::-1])],  # order
-        [EntryDraft("test.sale", {**first[0].body, "memo": "other"}, ACTOR, first[0].postings)],
+        [EntryDraft("test.sale", sent.body, "user:7", sent.postings)],  # other actor
+        [EntryDraft("test.sale", sent.body, ACTOR, sent.postings[::-1])],  # order
+        [EntryDraft("test.sale", {**sent.body, "memo": "other"}, ACTOR, sent.postings)],
     ]
     for drafts in others:
         with pytest.raises(ConflictError) as caught:

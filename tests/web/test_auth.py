@@ -606,7 +606,7 @@ def test_audit_log_verifies_and_holds_no_secrets(app, client, login, world, engi
 
 
 def test_exports_are_recorded(app, client, login, world, engine):
-    from ledger.web import authz
+    from ledger.webkit import authz
 
     login("village")
     with app.test_request_context("/"):

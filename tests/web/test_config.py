@@ -194,7 +194,7 @@ def test_babel_defaults_to_chinese_and_finds_a_zh_catalog(db_url, tmp_path, clea
 def test_every_endpoint_needs_an_access_rule(app):
     from flask import Blueprint
 
-    from ledger.web import authz
+    from ledger.webkit import authz
 
     rogue = Blueprint("rogue", __name__)
     rogue.add_url_rule("/rogue", "page", lambda: "hi")

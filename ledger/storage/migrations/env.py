@@ -3,12 +3,11 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-# Importing the table modules registers their tables on the metadata.
-import ledger.accounts.tables  # organisations, users, tokens
-import ledger.storage.tables  # the log
-import ledger.vault.tables  # noqa: F401  (the personal-data vault)
+from ledger.platform import registry
 from ledger.storage.db import make_engine
 
+# Every module's tables, on the metadata that autogenerate and `alembic check` compare with.
+registry().import_tables()
 target_metadata = SQLModel.metadata
 config = context.config
 

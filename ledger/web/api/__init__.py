@@ -10,7 +10,7 @@ code (flask-openapi3 and the pydantic models of :mod:`.schemas`).
 
 The app factory makes the app an ``OpenAPI`` with :func:`openapi_options` and calls
 :func:`register_api`. Errors are JSON ``{"error": {"code", "message", "details"}}``
-(:mod:`ledger.web.errors` answers everything under ``/api/`` in JSON).
+(:mod:`ledger.webkit.errors` answers everything under ``/api/`` in JSON).
 """
 
 from __future__ import annotations

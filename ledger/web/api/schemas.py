@@ -28,7 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from ledger.accounts.model import PROVINCE_ABBR, Org, Principal
 from ledger.core.canonical import MAX_SAFE_INTEGER
-from ledger.services.projections import AnchorProjector
+from ledger.services.anchors import MAX_TITLE as MAX_ANCHOR_TITLE
 
 #: The most entries one page of ``GET /api/v1/log/entries`` returns.
 MAX_PAGE = 1000
@@ -383,7 +383,7 @@ class AnchorBody(BaseModel):
     )
     title: str = Field(
         "",
-        max_length=AnchorProjector.max_title,
+        max_length=MAX_ANCHOR_TITLE,
         pattern=TITLE,
         description="What the document is (no personal data).",
         json_schema_extra=ex("村民大会决议 2025-03"),

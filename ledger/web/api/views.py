@@ -3,9 +3,9 @@
 Each view is declared with its pydantic models (query, path, header, body and responses), so
 flask-openapi3 validates the request before the view runs and writes the OpenAPI document
 from the same declarations. Access is decided before validation, by the rule table passed to
-:func:`ledger.web.authz.protect` below: not signed in → 401, outside one's scope → 403, an
+:func:`ledger.webkit.authz.protect` below: not signed in → 401, outside one's scope → 403, an
 organisation that does not exist → 404. Domain errors (:class:`~ledger.core.errors.LedgerError`)
-become JSON errors in :mod:`ledger.web.errors`.
+become JSON errors in :mod:`ledger.webkit.errors`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from ledger.accounts import model, services
 from ledger.core.errors import NotFoundError, ValidationError
 from ledger.services import anchors, checkpoints, log, tree
 from ledger.storage.db import read_transaction
-from ledger.web import authz
 from ledger.web.api import schemas
 from ledger.web.api.docs import components, operations
 from ledger.web.api.schemas import (
@@ -49,7 +48,8 @@ from ledger.web.api.schemas import (
     PrincipalOut,
 )
 from ledger.web.api.spec import BEARER, SESSION
-from ledger.web.ext import engine
+from ledger.webkit import authz
+from ledger.webkit.ext import engine
 
 PREFIX = "/api/v1"
 

@@ -3,7 +3,7 @@ blueprint, enforced by one ``before_request`` hook per blueprint).
 
 The principal API (for every blueprint, including the JSON API)::
 
-    from ledger.web import authz
+    from ledger.webkit import authz
 
     p = authz.current_principal()
     p.kind    # "user" (signed-in session), "token" (API bearer token) or "anonymous"
@@ -53,7 +53,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from ledger.accounts import audit, model, scopes, services
 from ledger.accounts.model import ANONYMOUS_PRINCIPAL, Org, Principal
 from ledger.storage.db import read_transaction, write_transaction
-from ledger.web.ext import engine
+from ledger.webkit.ext import engine
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def check_coverage(app: Flask) -> None:
     if missing:
         raise RuntimeError(
             f"endpoints without an access rule: {', '.join(sorted(missing))}; "
-            "declare them with ledger.web.authz.protect(blueprint, {...})"
+            "declare them with ledger.webkit.authz.protect(blueprint, {...})"
         )
 
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ledger.core.errors import LedgerError
-from ledger.web.authz import AuthError, Unauthenticated
+from ledger.webkit.authz import AuthError, Unauthenticated
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/log/")
@@ -50,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
     def ledger_error(exc: LedgerError):
         if wants_json():
             return _json(exc.code, exc.message, exc.status, exc.details)
-        from ledger.web.forms import error_message
+        from ledger.webkit.forms import error_message
 
         title = _titles().get(exc.status, _("Error"))
         return _page(exc.status, title, error_message(exc))

@@ -1,0 +1,20 @@
+"""The platform that modules plug into: the declaration records (:mod:`.module`), the registry
+that loads the composition root's list (:mod:`.registry`), and the rule of who may read an
+entry (:mod:`.reading`). Pure: no Flask, no database."""
+
+from ledger.platform.module import N_, EntryKind, Module, NavItem
+from ledger.platform.reading import PUBLIC_ONLY, ReadScope
+from ledger.platform.registry import Registry, RegistryError, registry, using
+
+__all__ = [
+    "N_",
+    "PUBLIC_ONLY",
+    "EntryKind",
+    "Module",
+    "NavItem",
+    "ReadScope",
+    "Registry",
+    "RegistryError",
+    "registry",
+    "using",
+]

@@ -1,0 +1,118 @@
+"""The entry index: for every entry of the main log, that a module declares its kind, that a
+scoped entry carries its salt, and which organisations (parties) a scoped entry concerns, in
+``log_entry_party``. The parties decide who may read the entry (:mod:`ledger.platform.reading`);
+``log verify`` re-derives them and reports an undeclared kind or a missing salt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from ledger.core.entry import Entry
+from ledger.core.findings import Finding
+from ledger.platform.reading import entry_parties, party_division
+from ledger.platform.registry import SALT_KEY, registry
+from ledger.services.projections import Leg, Replay, compare, stream
+from ledger.storage.tables import LogEntryParty
+
+PARTY = LogEntryParty.__table__
+SALT_RE = re.compile(r"[0-9a-f]{32,}")
+
+
+class EntryIndexProjector:
+    """Writes ``log_entry_party`` rows for the scoped entries of the main log."""
+
+    name = "log_entry_party"
+    kinds = None
+    logs = frozenset({"main"})
+    rebuildable = True
+
+    def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
+        reg = registry()
+        rows = [
+            {"log": log, "seq": e.seq, "party": party, "division": party_division(party)}
+            for e in entries
+            if reg.is_scoped(e.kind, log)
+            for party in sorted(entry_parties(reg.kind(e.kind), e.body, e.postings))
+        ]
+        if rows:
+            conn.execute(insert(PARTY), rows)
+
+    def replay(self, log: str) -> Replay:
+        return _EntryIndexReplay(log)
+
+    def clear(self, conn: Connection, log: str) -> None:
+        conn.execute(delete(PARTY).where(PARTY.c.log == log))
+
+
+class _EntryIndexReplay:
+    """``expected[seq] = sorted parties`` of each scoped entry, and the findings of the feed
+    (an undeclared kind, a scoped leaf without a salt)."""
+
+    kinds = None
+
+    def __init__(self, log: str):
+        self.log = log
+        self.expected: dict[int, list[str]] = {}
+        self.problems: list[tuple[str, str, int]] = []
+
+    def feed(
+        self, seq: int, kind: str, time: str, actor: str, body: Mapping[str, Any], postings
+    ) -> None:
+        reg = registry()
+        declared = reg.kind(kind)
+        if declared is None:
+            self.problems.append(
+                ("entry.kind_unknown", f"no module declares the entry kind {kind!r}", seq)
+            )
+        if not reg.is_scoped(kind, self.log):
+            return
+        salt = body.get(SALT_KEY)
+        if not (isinstance(salt, str) and SALT_RE.fullmatch(salt)):
+            self.problems.append(
+                ("entry.salt_missing", "a scoped entry has no salt of 128 bits or more", seq)
+            )
+        parties = entry_parties(declared, body, postings)
+        if parties:
+            self.expected[seq] = sorted(parties)
+
+    def merge(self, later: _EntryIndexReplay) -> None:
+        self.expected.update(later.expected)
+        self.problems.extend(later.problems)
+
+    def findings(self, conn: Connection) -> Iterator[Finding]:
+        for code, message, seq in self.problems:
+            yield Finding(code, message, seq, self.log)
+        rows = stream(
+            conn,
+            select(PARTY.c.seq, PARTY.c.party, PARTY.c.division)
+            .where(PARTY.c.log == self.log)
+            .order_by(PARTY.c.seq, PARTY.c.party),
+        )
+        for seq, parties, _ in compare(_grouped(rows), self.expected):
+            yield Finding(
+                "projection.entry_party",
+                f"the stored readers of this entry ({parties}) are not those of the log",
+                seq,
+                self.log,
+            )
+
+
+def _grouped(rows: Iterator[Any]) -> Iterator[tuple[int, list[str] | tuple]]:
+    """``(seq, [party…])`` per seq from rows ordered by seq; a row whose division does not
+    match its party yields a marker that equals no expected value."""
+    seq, parties = None, []
+    for row_seq, party, division in rows:
+        if row_seq != seq:
+            if seq is not None:
+                yield seq, parties
+            seq, parties = row_seq, []
+        parties.append(party if division == party_division(party) else ("bad", party))
+    if seq is not None:
+        yield seq, parties
+
+
+__all__ = ["EntryIndexProjector", "Leg"]

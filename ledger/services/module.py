@@ -1,0 +1,43 @@
+"""The log module: the log's own parts. Document anchors (public), account balances, the entry
+index that decides who reads a scoped entry, the log's tables and base migrations, the log and
+explorer pages, and the ``log`` and ``keys`` commands."""
+
+from __future__ import annotations
+
+from ledger.platform import N_, EntryKind, Module, NavItem
+from ledger.services import anchors
+from ledger.services.entry_index import EntryIndexProjector
+from ledger.services.projections import AnchorProjector, BalanceProjector
+from ledger.storage.tables import APPEND_ONLY_TABLES
+
+EVERYONE = ("anonymous", "village", "court", "bureau", "admin")
+
+MODULE = Module(
+    name="log",
+    label=N_("The log"),
+    kinds=(
+        EntryKind(
+            anchors.KIND, N_("Document anchor"), validate=anchors.validate_anchor, public=True
+        ),
+    ),
+    projectors=(BalanceProjector(), AnchorProjector(), EntryIndexProjector()),
+    tables=("ledger.storage.tables",),
+    migrations="ledger.storage.migrations.versions",
+    append_only=APPEND_ONLY_TABLES,
+    blueprints=("ledger.web.log_views:bp", "ledger.web.explorer:bp", "ledger.web.public:bp"),
+    cli=(
+        "ledger.commands.log:log_group",
+        "ledger.commands.log:keys_group",
+        "ledger.commands.log:projections_group",
+    ),
+    nav=(
+        NavItem("explorer.entries", N_("Log explorer"), ("bureau", "admin"), order=50),
+        NavItem("public.checkpoint", N_("Checkpoint"), EVERYONE, order=80),
+        NavItem("public.documents", N_("Look up a document"), EVERYONE, order=81),
+    ),
+    messages={
+        "anchor.title": N_("The title must be at most 500 characters."),
+        "entry.kind_unknown": N_("This kind of record is not known to the ledger."),
+    },
+    demo="ledger.demo:seed_log",
+)
