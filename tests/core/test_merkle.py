@@ -9,11 +9,8 @@ up to 4096 the same way, and large sizes (up to 2**63 - 1) check the plans stay 
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -33,16 +30,11 @@ from ledger.core.merkle import (
 )
 from ledger.core.proof import ProofError, verify_consistency, verify_inclusion
 from tests.core.reference import ReferenceTree, mth, path, proof
+from tests.core.vectors import signed_note
 
 MAX = 256
 LEAVES = [b"leaf-%d" % i for i in range(MAX)]
 REF = ReferenceTree(LEAVES)
-
-
-def vectors_dir() -> Path:
-    """../shared/vectors beside the repository, or $LEDGER_VECTORS_DIR."""
-    env = os.environ.get("LEDGER_VECTORS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
 
 
 class LazyNodes(dict[NodeID, bytes]):
@@ -81,8 +73,7 @@ def assert_inside(ids: set[NodeID] | list[NodeID], size: int) -> None:
 
 def test_reference_matches_rfc6962_reference_tree() -> None:
     """The reference itself reproduces the published CT reference-tree roots (sizes 0..8)."""
-    tree = json.loads((vectors_dir() / "signed-note.json").read_text("utf-8"))
-    tree = tree["rfc6962_reference_tree"]
+    tree = signed_note()["rfc6962_reference_tree"]
     leaves = [bytes.fromhex(h) for h in tree["leaves_hex"]]
     roots = [bytes.fromhex(h) for h in tree["roots_hex"]]
     assert len(leaves) == 8 and len(roots) == 9
@@ -427,8 +418,7 @@ def test_compact_range_copy_is_independent() -> None:
 
 def test_rfc6962_reference_tree_roots() -> None:
     """CompactRange, root plans and the published CT reference-tree roots agree (sizes 0..8)."""
-    tree = json.loads((vectors_dir() / "signed-note.json").read_text("utf-8"))
-    tree = tree["rfc6962_reference_tree"]
+    tree = signed_note()["rfc6962_reference_tree"]
     leaves = [bytes.fromhex(h) for h in tree["leaves_hex"]]
     roots = [bytes.fromhex(h) for h in tree["roots_hex"]]
     stored: dict[NodeID, bytes] = {}

@@ -1,6 +1,6 @@
 """ledger.core.note: C2SP signed notes and checkpoints, against published vectors and openssl.
 
-Vectors: ``../shared/vectors/signed-note.json`` (or ``$LEDGER_VECTORS_DIR``): the Go
+Vectors: ``tests/vectors/signed-note/signed-note.json`` (see its README): the Go
 ``golang.org/x/mod/sumdb/note`` golden note, the C2SP spec example and a checkpoint over the
 RFC 6962 reference tree. Ed25519 is deterministic, so signing must reproduce them byte for byte.
 """
@@ -8,8 +8,6 @@ RFC 6962 reference tree. Ed25519 is deterministic, so signing must reproduce the
 from __future__ import annotations
 
 import base64
-import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,15 +32,9 @@ from ledger.core.note import (
     parse_note,
     sign_note,
 )
+from tests.core.vectors import signed_note
 
-
-def vectors_dir() -> Path:
-    """../shared/vectors beside the repository, or $LEDGER_VECTORS_DIR."""
-    env = os.environ.get("LEDGER_VECTORS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-
-
-DATA = json.loads((vectors_dir() / "signed-note.json").read_text(encoding="utf-8"))
+DATA = signed_note()
 VECTORS: list[dict[str, Any]] = DATA["vectors"]
 SIGNED = [v for v in VECTORS if "signer_key" in v]
 CHECKPOINT = next(v for v in VECTORS if "origin" in v)
@@ -55,8 +47,12 @@ def _ids(v: dict[str, Any]) -> str:
 
 
 def test_vectors_present() -> None:
-    assert len(VECTORS) >= 3
-    assert len(SIGNED) >= 2
+    assert [v["name"] for v in VECTORS] == [
+        "go-sumdb-note-golden",
+        "c2sp-signed-note-example",
+        "checkpoint-size-8",
+    ]
+    assert [v["name"] for v in SIGNED] == ["go-sumdb-note-golden", "checkpoint-size-8"]
 
 
 # -- the published vectors -----------------------------------------------------------------------

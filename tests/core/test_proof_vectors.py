@@ -1,31 +1,24 @@
 """ledger.core.proof against the transparency-dev/merkle probe corpus (one test per file).
 
-The corpus lives in ``../shared/vectors/rfc9162-transparency-dev/testdata`` beside the
-repository (or under ``$LEDGER_VECTORS_DIR``). The verifier must accept exactly the files with
-``"wantErr": false``. A missing or empty corpus is a failure, not a skip.
+The corpus lives in ``tests/vectors/rfc9162-transparency-dev/testdata`` (196 files, read through
+``tests.core.vectors``). The verifier must accept exactly the files with ``"wantErr": false``.
+A missing or incomplete corpus is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledger.core.proof import ProofError, verify_consistency, verify_inclusion
+from tests.core.vectors import PROBES, probe_files
 
-
-def vectors_dir() -> Path:
-    """../shared/vectors beside the repository, or $LEDGER_VECTORS_DIR."""
-    env = os.environ.get("LEDGER_VECTORS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-
-
-CORPUS = vectors_dir() / "rfc9162-transparency-dev" / "testdata"
-FILES = sorted(CORPUS.rglob("*.json")) if CORPUS.is_dir() else []
+FILES = probe_files()
 
 
 def _b64(value: str) -> bytes:
@@ -40,16 +33,16 @@ def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_corpus_was_found() -> None:
-    assert CORPUS.is_dir(), f"proof corpus not found at {CORPUS} (set LEDGER_VECTORS_DIR)"
-    kinds = {p.relative_to(CORPUS).parts[0] for p in FILES}
-    assert kinds == {"inclusion", "consistency"}, kinds
-    cases = [_load(p) for p in FILES]
-    accepted = sum(1 for c in cases if c["wantErr"] is False)
-    rejected = sum(1 for c in cases if c["wantErr"] is True)
-    assert accepted + rejected == len(cases)
-    # 196 files at transparency-dev/merkle 417fb0c: both outcomes must be well represented.
-    assert len(cases) >= 150 and accepted >= 10 and rejected >= 100, (len(cases), accepted)
+def test_corpus_is_complete() -> None:
+    """transparency-dev/merkle 417fb0c: 98 JSON files per kind, 6 to accept and 92 to refuse."""
+    assert all(p.suffix == ".json" for p in FILES), [p for p in FILES if p.suffix != ".json"]
+    outcomes = Counter((p.relative_to(PROBES).parts[0], _load(p)["wantErr"]) for p in FILES)
+    assert outcomes == {
+        ("inclusion", False): 6,
+        ("inclusion", True): 92,
+        ("consistency", False): 6,
+        ("consistency", True): 92,
+    }
 
 
 def _verify(kind: str, case: dict[str, Any]) -> None:
@@ -71,9 +64,9 @@ def _verify(kind: str, case: dict[str, Any]) -> None:
         )
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(CORPUS).as_posix())
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(PROBES).as_posix())
 def test_vector(path: Path) -> None:
-    kind = path.relative_to(CORPUS).parts[0]
+    kind = path.relative_to(PROBES).parts[0]
     case = _load(path)
     assert isinstance(case["wantErr"], bool)
     if case["wantErr"]:
