@@ -35,16 +35,10 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# Translations: extract every _()/gettext string from ledger/, the domain modules and the
-# templates into translations/messages.pot, merge it into each catalog (no fuzzy guesses), and
-# compile the .mo files the app reads. Commit all of translations/. The zh_CN catalog lives in
-# translations/zh/: Babel reads zh_CN as zh_Hans_CN, which gettext looks up as zh_Hans_CN or zh.
+# Translations: one catalog for the shell (translations/) and one per module that declares one
+# (<package>/translations/): extract each from its sources, merge into its zh and en catalogs
+# (no fuzzy guesses) and compile the .mo files the app reads (see ledger/i18n.py). Commit them.
+# The zh_CN catalog lives in zh/: Babel reads zh_CN as zh_Hans_CN, which gettext finds as zh.
 .PHONY: i18n
 i18n: install
-	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 \
-		--project=carbon-ledger --version=0.1 --sort-by-file -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh \
-		--init-missing --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en \
-		--init-missing --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -d translations --statistics
+	$(BIN)/python -m ledger.i18n

@@ -20,18 +20,28 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from ledger.i18n import Catalog, catalogs
 from tests.web.conftest import USERS, csrf_token, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 TRANSLATIONS = REPO / "translations"
-ZH_PO = TRANSLATIONS / "zh/LC_MESSAGES/messages.po"
-EN_PO = TRANSLATIONS / "en/LC_MESSAGES/messages.po"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "N_": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+}
+CATALOGS = {str(c.folder.relative_to(REPO)): c for c in catalogs()}
 
 
 def catalog(path: Path):
     with path.open("rb") as fh:
         return read_po(fh)
+
+
+def po_path(cat: Catalog, lang: str) -> Path:
+    return cat.folder / lang / "LC_MESSAGES" / "messages.po"
 
 
 def norm(value):
@@ -56,17 +66,24 @@ def visible(page: str) -> str:
 # --- the catalogs ---------------------------------------------------------------------------
 
 
-def test_catalog_files_are_committed():
-    for name in ("babel.cfg", "messages.pot"):
-        assert (TRANSLATIONS / name).is_file(), name
+def test_the_shell_and_every_module_catalog_are_loaded_by_the_app(app):
+    folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    assert [Path(f) for f in folders] == [c.folder for c in CATALOGS.values()]
+
+
+@pytest.mark.parametrize("name", CATALOGS)
+def test_catalog_files_are_committed(name):
+    cat = CATALOGS[name]
+    assert cat.pot.is_file(), cat.pot
     for lang in ("zh", "en"):
         for ext in ("po", "mo"):
-            assert (TRANSLATIONS / lang / "LC_MESSAGES" / f"messages.{ext}").is_file()
+            assert (cat.folder / lang / "LC_MESSAGES" / f"messages.{ext}").is_file()
 
 
-def test_every_msgid_has_a_chinese_translation():
-    cat = catalog(ZH_PO)
-    assert len(messages(cat)) > 100
+@pytest.mark.parametrize("name", CATALOGS)
+def test_every_msgid_has_a_chinese_translation(name):
+    cat = catalog(po_path(CATALOGS[name], "zh"))
+    assert len(messages(cat)) > 0
     for message in cat:
         if not message.id:
             continue
@@ -77,26 +94,38 @@ def test_every_msgid_has_a_chinese_translation():
     assert not problems, problems  # e.g. a %(name)s placeholder lost in translation
 
 
-def test_catalogs_list_every_string_in_the_sources():
-    """Run the extraction of ``make i18n``: a string added to a template or a module without
-    running ``make i18n`` (and translating it) fails here."""
+def _extracted(cat: Catalog) -> set:
+    """The messages ``make i18n`` extracts for ``cat``: from its sources, minus the folders
+    of other catalogs."""
     with (TRANSLATIONS / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    extracted = {
+    return {
         norm(message)
-        for _, _, message, *_ in extract_from_dir(REPO, method_map, options_map, KEYWORDS)
+        for source in cat.sources
+        for path, _, message, *_ in extract_from_dir(source, method_map, options_map, KEYWORDS)
+        if not any((source / path).is_relative_to(ignored) for ignored in cat.ignore)
     }
-    assert "Sign in" in extracted and "Log explorer" in extracted
-    for path in (ZH_PO, EN_PO, TRANSLATIONS / "messages.pot"):
+
+
+@pytest.mark.parametrize("name", CATALOGS)
+def test_catalogs_list_every_string_in_the_sources(name):
+    """Run the extraction of ``make i18n``: a string added to a template or a module without
+    running ``make i18n`` (and translating it) fails here."""
+    cat = CATALOGS[name]
+    extracted = _extracted(cat)
+    if cat.folder == TRANSLATIONS:
+        assert "Sign in" in extracted and "Log explorer" in extracted
+    for path in (po_path(cat, "zh"), po_path(cat, "en"), cat.pot):
         known = set(messages(catalog(path)))
         missing = sorted(map(str, extracted - known))
-        assert not missing, f"run `make i18n` and translate: {path.name} lacks {missing[:10]}"
+        assert not missing, f"run `make i18n` and translate: {path} lacks {missing[:10]}"
 
 
+@pytest.mark.parametrize("name", CATALOGS)
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_compiled_catalogs_match_their_sources(lang):
-    po = catalog(TRANSLATIONS / lang / "LC_MESSAGES/messages.po")
-    with (TRANSLATIONS / lang / "LC_MESSAGES/messages.mo").open("rb") as fh:
+def test_compiled_catalogs_match_their_sources(name, lang):
+    po = catalog(po_path(CATALOGS[name], lang))
+    with po_path(CATALOGS[name], lang).with_suffix(".mo").open("rb") as fh:
         mo = read_mo(fh)
     translated = {norm(m.id): norm(m.string) for m in po if m.id and m.string and all(m.string)}
     compiled = {norm(m.id): norm(m.string) for m in mo if m.id}
@@ -110,7 +139,11 @@ JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.S)
 
 
 def test_templates_have_no_literal_text_outside_gettext():
-    for path in sorted((REPO / "templates").rglob("*.html")):
+    templates = [*(REPO / "templates").rglob("*.html")]
+    for cat in CATALOGS.values():
+        if cat.folder != TRANSLATIONS:
+            templates += [p for s in cat.sources for p in s.rglob("*.html")]
+    for path in sorted(templates):
         source = JINJA.sub(" ", path.read_text(encoding="utf-8"))
         source = re.sub(r"<(pre|code)\b.*?</\1>", " ", source, flags=re.S | re.I)
         attributes = re.findall(
@@ -205,7 +238,8 @@ def _english_phrases() -> set[str]:
     """Source strings of two or more words whose Chinese differs: none may show on a
     Chinese page."""
     phrases = set()
-    for message in catalog(ZH_PO):
+    every = [m for c in CATALOGS.values() for m in catalog(po_path(c, "zh"))]
+    for message in every:
         if not message.id or isinstance(message.id, tuple):
             continue
         for part in re.split(r"%\(\w+\)[sd]", message.id):
