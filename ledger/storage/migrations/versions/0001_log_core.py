@@ -14,6 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from ledger.storage.triggers import create_append_only, drop_append_only
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -42,32 +44,14 @@ def _create_append_only_triggers() -> None:
             END $$
             """
         )
-        for table in APPEND_ONLY_TABLES:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION ledger_reject_change()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION ledger_reject_change()"
-            )
-        return
-    for table in APPEND_ONLY_TABLES:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {action} is not allowed'); "
-                "END"
-            )
+    create_append_only(APPEND_ONLY_TABLES)
 
 
 def _drop_append_only_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION ledger_reject_change() CASCADE")
         return
-    for table in APPEND_ONLY_TABLES:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    drop_append_only(APPEND_ONLY_TABLES)
 
 
 def upgrade() -> None:
