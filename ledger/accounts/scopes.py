@@ -9,11 +9,15 @@ The rules:
   everything in the province;
 - an **admin** manages users, organisations and tokens, and reads no organisation's books;
 - **anonymous** reads only public pages (checkpoints, receipt verification, public notices).
+
+The same rule decides who reads the contents of a scoped log entry (:func:`read_scope`, see
+:mod:`ledger.platform.reading`): its village or court, or a bureau over its division.
 """
 
 from __future__ import annotations
 
 from ledger.accounts.model import Org, Principal
+from ledger.platform.reading import PUBLIC_ONLY, ReadScope
 
 
 def within(division: str, prefix: str) -> bool:
@@ -50,3 +54,17 @@ def visible_division(principal: Principal) -> str | None:
     if principal.role == "bureau" and principal.org is not None:
         return principal.org.division
     return None
+
+
+def read_scope(principal: Principal) -> ReadScope:
+    """Which scoped log entries ``principal`` may read: a village or court those that concern
+    it, a bureau those that concern an organisation in its division; admins, API tokens of no
+    organisation and anonymous visitors only public contents."""
+    org = principal.org
+    if org is None or not principal.is_authenticated:
+        return PUBLIC_ONLY
+    if principal.role in ("village", "court"):
+        return ReadScope(party=org.account_key)
+    if principal.role == "bureau":
+        return ReadScope(division=org.division)
+    return PUBLIC_ONLY

@@ -344,8 +344,11 @@ def iter_leaves(
         start = stop
 
 
-def entry_json(seq: int, kind: str, leaf: bytes, leaf_hash: bytes) -> dict:
-    """The published form of an entry: its exact leaf bytes (base64) and leaf hash (hex)."""
+def entry_json(seq: int, kind: str, leaf: bytes, leaf_hash: bytes, readable: bool = True) -> dict:
+    """The published form of an entry: its exact leaf bytes (base64) and leaf hash (hex); for
+    a reader who may not read its contents, only its position and leaf hash."""
+    if not readable:
+        return {"seq": seq, "leaf_hash": leaf_hash.hex()}
     return {
         "seq": seq,
         "kind": kind,

@@ -24,9 +24,10 @@ from sqlalchemy import Connection
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ledger.accounts.scopes import read_scope
 from ledger.core.errors import ConflictError, LedgerError
 from ledger.core.proof import ProofError, verify_inclusion
-from ledger.services import anchors, browse, checkpoints, keys, log, tree, verify
+from ledger.services import anchors, browse, checkpoints, keys, log, reading, tree, verify
 from ledger.services.anchors import MAX_TITLE
 from ledger.storage.db import read_transaction
 from ledger.web.public import SHA256_RE, verifier
@@ -104,6 +105,7 @@ def entries():
     searched_sha = None
     rows: list[Row] = []
     newer = older = False
+    visible = reading.readable_clause(read_scope(authz.current_principal()), LOG)
     with read_transaction(engine()) as conn:
         size = log.read_head(conn, LOG).size
         signed = checkpoints.latest(conn, LOG)
@@ -122,10 +124,16 @@ def entries():
             status = 422
         if searched_sha is not None:
             found = anchors.find_anchors(engine(), searched_sha)
-            rows = _listed(browse.rows_at(conn, LOG, [a.seq for a in found]))
+            rows = _listed(browse.rows_at(conn, LOG, [a.seq for a in found], visible))
         else:
             found_rows, newer, older = browse.page(
-                conn, LOG, PAGE_SIZE, kind=kind or None, before=before, after=after
+                conn,
+                LOG,
+                PAGE_SIZE,
+                kind=kind or None,
+                before=before,
+                after=after,
+                visible=visible,
             )
             rows = _listed(found_rows)
     page = render_template(
@@ -171,21 +179,28 @@ def _inclusion(conn: Connection, entry, signed) -> Inclusion | None:
 
 @bp.get("/entries/<int:seq>")
 def entry(seq: int):
+    """One entry: its position, leaf hash and inclusion proof for everyone allowed here; its
+    contents only if the reader's scope covers it."""
+    scope = read_scope(authz.current_principal())
     with read_transaction(engine()) as conn:
         size = log.read_head(conn, LOG).size
         found = next(log.read_entries(conn, LOG, seq, seq + 1), None)
         if found is None:
             abort(404)
+        readable = seq in reading.readable_seqs(conn, scope, [seq], LOG)
         signed = checkpoints.latest(conn, LOG)
         inclusion = _inclusion(conn, found, signed)
-    try:
-        decoded: Any = json.loads(found.leaf)
-        pretty = json.dumps(decoded, indent=2, ensure_ascii=False)
-    except ValueError:
-        pretty = found.leaf.decode("utf-8", "replace")
+    pretty = None
+    if readable:
+        try:
+            decoded: Any = json.loads(found.leaf)
+            pretty = json.dumps(decoded, indent=2, ensure_ascii=False)
+        except ValueError:
+            pretty = found.leaf.decode("utf-8", "replace")
     return render_template(
         "log/entry.html",
         entry=found,
+        readable=readable,
         pretty=pretty,
         size=size,
         signed=signed,

@@ -1,11 +1,14 @@
-"""Read-only HTTP access to the public log: checkpoint, entries, proofs."""
+"""Read-only HTTP access to the public log: checkpoint, entries, proofs. Anyone reads the
+checkpoint, sizes, leaf hashes and proofs; an entry's leaf (its contents) only if its kind is
+public or the reader's scope covers it (:mod:`ledger.platform.reading`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from ledger.accounts.scopes import read_scope
 from ledger.core.errors import ValidationError
-from ledger.services import checkpoints, log, tree
+from ledger.services import checkpoints, log, reading, tree
 from ledger.storage.db import read_transaction
 from ledger.webkit import authz
 
@@ -38,11 +41,16 @@ def checkpoint() -> Response:
 
 @bp.get("/entries")
 def entries():
+    """Entries ``start <= seq < end``: every leaf hash; the leaf itself only where the reader
+    may read the entry's contents (a public kind, or a scoped one within their scope)."""
     start = _int_arg("start", 0)
+    scope = read_scope(authz.current_principal())
     with read_transaction(_engine()) as conn:
         size = log.read_head(conn).size
         end = min(_int_arg("end", min(size, start + MAX_PAGE)), size, start + MAX_PAGE)
-        items = [log.entry_json(*row) for row in log.iter_leaves(conn, "main", start, end)]
+        rows = list(log.iter_leaves(conn, "main", start, end))
+        readable = reading.readable_seqs(conn, scope, (row[0] for row in rows))
+    items = [log.entry_json(*row, readable=row[0] in readable) for row in rows]
     return jsonify(entries=items, start=start, end=max(start, end), size=size)
 
 

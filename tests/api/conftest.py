@@ -20,6 +20,7 @@ from ledger.services.checkpoints import sign_checkpoint
 from ledger.services.keys import create_signing_key
 from ledger.services.log import append_batch
 from ledger.storage.db import write_transaction
+from tests.support.module import PUBLIC_NOTE
 from tests.web.conftest import ORIGIN, PASSWORD, make_app
 
 V1, V2, V3 = "350428102201", "350428102202", "350403100201"
@@ -49,8 +50,8 @@ class World:
 
 
 def note(i: int) -> EntryDraft:
-    """A plain entry without postings, to lengthen the log."""
-    return EntryDraft("test.note", {"i": i, "text": "村集体公示"}, "test")
+    """A plain entry of a public kind without postings, to lengthen the log."""
+    return EntryDraft(PUBLIC_NOTE, {"i": i, "text": "村集体公示"}, "test")
 
 
 def seed(app) -> World:

@@ -6,7 +6,9 @@ starts — the CLI, the writers of the concurrency tests, gunicorn — loads it 
 
 from ledger.platform import N_, EntryKind, Module
 
+#: Public test kinds (anyone reads their contents); every other test kind is scoped.
 PUBLIC_NOTE = "test.public_note"
+FILLER = "test.filler"
 
 MODULE = Module(
     name="testing",
@@ -14,8 +16,8 @@ MODULE = Module(
     kinds=(
         *(
             EntryKind(name, N_("Test record"))
-            for name in ("test.note", "test.sale", "test.purchase", "test.x", "test.filler")
+            for name in ("test.note", "test.sale", "test.purchase", "test.x")
         ),
-        EntryKind(PUBLIC_NOTE, N_("Test record"), public=True),
+        *(EntryKind(name, N_("Test record"), public=True) for name in (PUBLIC_NOTE, FILLER)),
     ),
 )

@@ -265,3 +265,33 @@ def test_every_endpoint_is_in_the_matrix(matrix):
     }
     assert every - covered == set()
     assert {bp.partition(".")[0] for bp, _ in covered} == MATRIX_BLUEPRINTS
+
+
+# -- who reads which entries' contents (the public/scoped rule) ------------------------------
+
+#: The seeded log: 0 a sale to 常口村 (350428102201), 1 a purchase into the 将乐 court's escrow.
+#: Everyone sees every leaf hash and proof; the contents only within scope.
+CONTENTS = {
+    "anonymous": set(),
+    "village": {0},
+    "court": {1},
+    "county": {0, 1},
+    "province": {0, 1},
+    "other_county": set(),
+    "admin": set(),
+    "tok_village": {0},
+    "tok_county": {0, 1},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_entry_contents_are_read_within_scope_only(matrix, role):
+    _, _, clients, headers, _ = matrix
+    client = clients[role]
+    page = client.get("/log/entries?start=0&end=2", headers=headers[role]).get_json()
+    readable = {e["seq"] for e in page["entries"] if "leaf" in e}
+    assert readable == CONTENTS[role]
+    assert all(len(e["leaf_hash"]) == 64 for e in page["entries"])
+    for seq in (0, 1):
+        proof = client.get(f"/log/proof/inclusion?seq={seq}&size=2", headers=headers[role])
+        assert proof.status_code == 200

@@ -21,6 +21,7 @@ from ledger.services.checkpoints import latest_checkpoint
 from ledger.services.log import append_batch, read_entries, read_head
 from ledger.storage.db import read_transaction
 from ledger.web import explorer
+from tests.support.module import FILLER
 from tests.web.conftest import USERS, csrf_token, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +44,7 @@ def head_size(engine) -> int:
         return read_head(conn).size
 
 
-def fill(engine, n: int, kind: str = "test.filler") -> None:
+def fill(engine, n: int, kind: str = FILLER) -> None:
     append_batch(engine, [EntryDraft(kind, {"n": i}, "test") for i in range(n)])
 
 
@@ -141,8 +142,8 @@ def test_entries_filter_by_kind_and_search_by_seq_and_sha256(client, login, engi
 # --- one entry ------------------------------------------------------------------------------
 
 
-def test_entry_shows_the_leaf_and_a_checked_inclusion_proof(client, login, engine):
-    login("admin")
+def test_entry_shows_the_leaf_and_a_checked_inclusion_proof(app, client, login, engine):
+    login("bureau_county")  # entry 0 is a sale to a village in its county
     english(client)
     page = text(client.get("/explorer/entries/0"))
     with read_transaction(engine) as conn:
@@ -157,6 +158,17 @@ def test_entry_shows_the_leaf_and_a_checked_inclusion_proof(client, login, engin
         for h in re.findall(r'<li><code class="hash">([0-9a-f]{64})</code></li>', page)
     ]
     verify_inclusion(entry.leaf_hash, 0, signed.checkpoint.size, proof, signed.checkpoint.root)
+
+    # Outside the reader's scope (an admin reads no organisation's entries, a bureau of
+    # another county not this one): the hash and the proof, never the contents.
+    for who in ("admin", "bureau_other"):
+        other = app.test_client()
+        assert sign_in(other, USERS[who][0]).status_code == 302
+        english(other)
+        page = text(other.get("/explorer/entries/0"))
+        assert entry.leaf_hash.hex() in page and signed.checkpoint.root.hex() in page
+        assert "0000001" not in page and entry.body["salt"] not in page
+        assert "visible only to the organisations it concerns" in page
 
     fill(engine, 1)
     newest = head_size(engine) - 1

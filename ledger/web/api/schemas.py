@@ -282,13 +282,20 @@ class EntriesQuery(BaseModel):
 
 
 class EntryOut(_Out):
-    """An entry as published: its exact leaf bytes and leaf hash."""
+    """An entry as published: its leaf hash, and its kind and exact leaf bytes when the caller
+    may read its contents (a public kind, or a scoped entry within the caller's scope)."""
 
     seq: int = Field(ge=0, le=MAX_SAFE_INTEGER, json_schema_extra=ex(0))
-    kind: str = Field(json_schema_extra=ex("doc.anchor"))
-    leaf: str = Field(
+    kind: str | None = Field(
+        default=None,
+        description="null when the caller may not read the entry's contents.",
+        json_schema_extra=ex("doc.anchor"),
+    )
+    leaf: str | None = Field(
+        default=None,
         pattern=r"^[A-Za-z0-9+/]*={0,2}$",
-        description="Base64 of the leaf: the entry's RFC 8785 canonical JSON, as hashed.",
+        description="Base64 of the leaf: the entry's RFC 8785 canonical JSON, as hashed. "
+        "null when the caller may not read the entry's contents.",
         json_schema_extra=ex("eyJhY3RvciI6InRva2VuOjciLCJib2R5Ijp7fX0="),
     )
     leaf_hash: str = Field(pattern=HEX64, json_schema_extra=ex(SHA256_EXAMPLE))

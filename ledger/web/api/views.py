@@ -19,8 +19,9 @@ from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 
 from ledger.accounts import model, services
+from ledger.accounts.scopes import read_scope
 from ledger.core.errors import NotFoundError, ValidationError
-from ledger.services import anchors, checkpoints, log, tree
+from ledger.services import anchors, checkpoints, log, reading, tree
 from ledger.storage.db import read_transaction
 from ledger.web.api import schemas
 from ledger.web.api.docs import components, operations
@@ -203,20 +204,23 @@ def checkpoint():
     tags=[TAG_LOG],
     summary="Entries of the log, by seq",
     description=f"Entries `start <= seq < end`, at most {MAX_PAGE} per page; `next` is the "
-    "`start` of the next page.",
+    "`start` of the next page. Every leaf hash is public; the kind and the leaf only for "
+    "entries the caller may read (public kinds, or scoped entries of its organisation or, "
+    "for a bureau, its division).",
     responses={200: EntriesOut},
 )
 def entries(query: EntriesQuery):
     start = query.start
     if query.end is not None and query.end < start:
         raise ValidationError("request.range", "end must not be less than start")
+    scope = read_scope(authz.current_principal())
     with read_transaction(engine()) as conn:
         size = log.read_head(conn).size
         wanted = size if query.end is None else min(query.end, size)
         stop = max(start, min(wanted, start + MAX_PAGE))
-        items = [
-            EntryOut(**log.entry_json(*row)) for row in log.iter_leaves(conn, "main", start, stop)
-        ]
+        rows = list(log.iter_leaves(conn, "main", start, stop))
+        readable = reading.readable_seqs(conn, scope, (row[0] for row in rows))
+    items = [EntryOut(**log.entry_json(*row, readable=row[0] in readable)) for row in rows]
     out = EntriesOut(
         entries=items, start=start, end=stop, size=size, next=stop if stop < wanted else None
     )
