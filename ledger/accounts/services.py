@@ -432,6 +432,11 @@ def revoke_token(conn: Connection, token_id: int, *, actor: str) -> Token:
     return _token(row, get_org(conn, row.org_id))
 
 
+def get_token(conn: Connection, token_id: int) -> Token | None:
+    row = conn.execute(select(TOKEN).where(TOKEN.c.id == token_id)).one_or_none()
+    return None if row is None else _token(row, get_org(conn, row.org_id))
+
+
 def list_tokens(conn: Connection) -> list[Token]:
     orgs = {o.id: o for o in list_orgs(conn)}
     rows = conn.execute(select(TOKEN).order_by(TOKEN.c.id))

@@ -38,6 +38,17 @@ MODULE = Module(
     messages={
         "anchor.title": N_("The title must be at most 500 characters."),
         "entry.kind_unknown": N_("This kind of record is not known to the ledger."),
+        # Why a checkpoint was not signed (shown after "No checkpoint was signed:").
+        "checkpoint.previous_invalid": N_(
+            "the last stored checkpoint does not verify with this server's key."
+        ),
+        "checkpoint.log_shrunk": N_("the log has fewer entries than its last signed checkpoint."),
+        "checkpoint.inconsistent": N_(
+            "the log is not consistent with its last signed checkpoint: its history was changed."
+        ),
+        "key.missing": N_("this server has no signing key. Ask the administrator to set one up."),
+        "key.unreadable": N_("this server's signing key cannot be read."),
+        "key.type": N_("this server's signing key is not an Ed25519 key."),
     },
     demo="ledger.demo:seed_log",
 )

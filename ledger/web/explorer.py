@@ -20,16 +20,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import Connection
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ledger.accounts.scopes import read_scope
 from ledger.core.errors import ConflictError, LedgerError
-from ledger.core.proof import ProofError, verify_inclusion
-from ledger.services import anchors, browse, checkpoints, keys, log, reading, tree, verify
+from ledger.services import anchors, browse, checkpoints, keys, log, reading, verify
 from ledger.services.anchors import MAX_TITLE
 from ledger.storage.db import read_transaction
+from ledger.web import proofs
+from ledger.web.findings import shown
 from ledger.web.public import SHA256_RE, verifier
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
@@ -58,24 +58,43 @@ def entry_kind(kind: str) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the entries list."""
+    """One line of the entries list. ``summary`` is a document's title, or (``is_data``) the
+    entry's fields as ``name: value`` for kinds without a summary of their own."""
 
     seq: int
     kind: str
     time: str
     actor: str
     summary: str
+    is_data: bool
 
 
-def _summary(kind: str, leaf: bytes) -> str:
+def body_fields(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """An entry body's fields as ``(name, value)`` text pairs, nested names joined with ``.``
+    and list items numbered: ``{"a": {"b": [1]}}`` → ``[("a.b.0", "1")]``."""
+    if isinstance(value, dict) and value:
+        pairs = [body_fields(v, f"{prefix}.{k}" if prefix else str(k)) for k, v in value.items()]
+        return [pair for group in pairs for pair in group]
+    if isinstance(value, list) and value:
+        pairs = [body_fields(v, f"{prefix}.{i}" if prefix else str(i)) for i, v in enumerate(value)]
+        return [pair for group in pairs for pair in group]
+    if isinstance(value, bool) or value is None:
+        return [(prefix, json.dumps(value))]
+    if isinstance(value, dict | list):
+        return [(prefix, "—")]
+    return [(prefix, str(value))]
+
+
+def _row(seq: int, kind: str, time: str, actor: str, leaf: bytes) -> Row:
     try:
         body = json.loads(leaf).get("body", {})
     except (ValueError, AttributeError):
-        return ""
+        body = {}
     if kind == anchors.KIND and isinstance(body, dict):
-        return str(body.get("title", ""))
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return text if len(text) <= 80 else text[:79] + "…"
+        return Row(seq, kind, time, actor, str(body.get("title", "")), False)
+    text = " · ".join(f"{name}: {value}" for name, value in body_fields(body))
+    summary = text if len(text) <= 80 else text[:79] + "…"
+    return Row(seq, kind, time, actor, summary, True)
 
 
 def _seq_arg(name: str) -> int | None:
@@ -86,7 +105,7 @@ def _seq_arg(name: str) -> int | None:
 
 
 def _listed(rows) -> list[Row]:
-    return [Row(r.seq, r.kind, r.time, r.actor, _summary(r.kind, bytes(r.leaf))) for r in rows]
+    return [_row(r.seq, r.kind, r.time, r.actor, bytes(r.leaf)) for r in rows]
 
 
 @bp.get("/")
@@ -154,29 +173,6 @@ def entries():
 # --- one entry --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Inclusion:
-    """An inclusion proof of an entry in the tree of a signed checkpoint, checked here."""
-
-    size: int
-    root: bytes
-    proof: list[bytes]
-    verified: bool
-    problem: str | None
-
-
-def _inclusion(conn: Connection, entry, signed) -> Inclusion | None:
-    if signed is None or entry.seq >= signed.checkpoint.size:
-        return None
-    cp = signed.checkpoint
-    proof = tree.inclusion_proof(conn, LOG, entry.seq, cp.size)
-    try:
-        verify_inclusion(entry.leaf_hash, entry.seq, cp.size, proof, cp.root)
-    except ProofError as exc:
-        return Inclusion(cp.size, cp.root, proof, False, str(exc))
-    return Inclusion(cp.size, cp.root, proof, True, None)
-
-
 @bp.get("/entries/<int:seq>")
 def entry(seq: int):
     """One entry: its position, leaf hash and inclusion proof for everyone allowed here; its
@@ -189,7 +185,7 @@ def entry(seq: int):
             abort(404)
         readable = seq in reading.readable_seqs(conn, scope, [seq], LOG)
         signed = checkpoints.latest(conn, LOG)
-        inclusion = _inclusion(conn, found, signed)
+        proof = proofs.inclusion(conn, LOG, found.seq, found.leaf_hash, signed)
     pretty = None
     if readable:
         try:
@@ -201,10 +197,11 @@ def entry(seq: int):
         "log/entry.html",
         entry=found,
         readable=readable,
+        fields=body_fields(found.body) if readable else [],
         pretty=pretty,
         size=size,
         signed=signed,
-        inclusion=inclusion,
+        proof=proof,
     )
 
 
@@ -242,7 +239,7 @@ def verification():
             external_checkpoint=external + "\n" if external else None,
             workers=1,  # a web worker never spawns processes
         )
-        result = {"findings": findings, "seconds": time.monotonic() - started}
+        result = {"findings": [shown(f) for f in findings], "seconds": time.monotonic() - started}
     with read_transaction(engine()) as conn:
         size = log.read_head(conn, LOG).size
         signed = checkpoints.latest(conn, LOG)
@@ -272,7 +269,7 @@ def sign_checkpoint():
             signer = keys.load_signer(config.key_path, config.log_origin)
             signed = checkpoints.sign_checkpoint(engine(), signer, config.log_origin, LOG)
         except LedgerError as exc:
-            flash(_("No checkpoint was signed: %(reason)s", reason=exc.message), "error")
+            flash(_("No checkpoint was signed: %(reason)s", reason=error_message(exc)), "error")
         else:
             flash(
                 _(

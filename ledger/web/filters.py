@@ -1,21 +1,87 @@
-"""Jinja filters for amounts: integer fen as yuan, integer kg CO2e, never through floats."""
+"""Jinja filters for what people read on pages: amounts, carbon and times through
+:mod:`ledger.formatting`, in the display language (the current Babel locale decides zh or en),
+and API descriptions with their `code` spans.
+
+In templates::
+
+    {{ b.balance|amount(b.commodity) }}   40,845.00 元 / 12,723.000 吨（12,723,000 千克）
+    {{ fen|yuan }}  {{ fen|yuan_capital }}  {{ kg|tonnes }}  {{ kg|tonnes(3) }}  {{ kg|kg }}
+    {{ entry.time|beijing }}              2026年11月30日 19:36 北京时间
+    {{ entry.time|beijing(seconds=True) }}
+    {{ day|date_text }}                   2021年5月18日
+    {{ text|code_spans }}                 `x` and ``x`` as <code>x</code>, the rest escaped
+    {{ entry.actor|actor }}               user:3 → the user's name (:mod:`ledger.web.actors`)
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 
-def group_digits(n: int) -> str:
-    return f"{n:,}"
+from flask_babel import get_locale
+from markupsafe import Markup, escape
 
+from ledger import formatting
+from ledger.web.actors import actor_label
 
-def format_amount(amount: int, commodity: str) -> str:
-    """``4084500, "CNY"`` → ``¥40,845.00``; ``2723000, "CO2E"`` → ``2,723,000 kg CO2e``."""
-    sign = "-" if amount < 0 else ""
-    value = abs(int(amount))
-    if commodity == "CNY":
-        return f"{sign}¥{group_digits(value // 100)}.{value % 100:02d}"
-    if commodity == "CO2E":
-        return f"{sign}{group_digits(value)} kg CO2e"
-    return f"{sign}{group_digits(value)} {commodity}"
+CODE_SPAN_RE = re.compile(r"``(.+?)``|`([^`]+?)`")
 
 
-FILTERS = {"amount": format_amount}
+def display_lang() -> str:
+    """``zh`` or ``en``: the language of the page being rendered."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def amount(value: int, commodity: str) -> str:
+    return formatting.amount(value, commodity, display_lang())
+
+
+def yuan(fen: int) -> str:
+    return formatting.yuan(fen, display_lang())
+
+
+def tonnes(kg: int, places: int = 2) -> str:
+    return formatting.tonnes(kg, places, display_lang())
+
+
+def kg(value: int) -> str:
+    return formatting.kg(value, display_lang())
+
+
+def tonnes_exact(kg: int) -> str:
+    return formatting.tonnes_exact(kg, display_lang())
+
+
+def beijing(utc_iso: str, seconds: bool = False) -> str:
+    return formatting.beijing(utc_iso, display_lang(), seconds=seconds)
+
+
+def date_text(day: date) -> str:
+    return formatting.date_text(day, display_lang())
+
+
+def code_spans(text: str) -> Markup:
+    """Escape ``text`` and show its Markdown/reST code spans (`x`, ``x``) as ``<code>``."""
+    parts = []
+    last = 0
+    for match in CODE_SPAN_RE.finditer(text or ""):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup("<code>%s</code>") % (match.group(1) or match.group(2)))
+        last = match.end()
+    parts.append(escape((text or "")[last:]))
+    return Markup("").join(parts)
+
+
+FILTERS = {
+    "amount": amount,
+    "yuan": yuan,
+    "yuan_capital": formatting.yuan_capital,
+    "tonnes": tonnes,
+    "kg": kg,
+    "tonnes_exact": tonnes_exact,
+    "beijing": beijing,
+    "date_text": date_text,
+    "code_spans": code_spans,
+    "actor": actor_label,
+}

@@ -1,12 +1,23 @@
-"""The public landing page, the signed-in home page of each role, and display preferences
-(language, larger text) as plain links that set a cookie."""
+"""The public landing page, the signed-in home page of each role, display preferences
+(language, larger text) as plain links that set a cookie, and what printed pages need: the
+print time and this site's address for the print stylesheet."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ledger.accounts import services
 from ledger.accounts.scopes import visible_division
+from ledger.services.clock import utc_now
 from ledger.storage.db import read_transaction
 from ledger.web.auth import safe_next
 from ledger.webkit import authz
@@ -20,6 +31,7 @@ authz.protect(
         "home": authz.USER,
         "language": authz.PUBLIC,
         "text_size": authz.PUBLIC,
+        "print_base": authz.PUBLIC,
     },
 )
 
@@ -78,3 +90,31 @@ def text_size(size: str):
     if size not in TEXT_SIZES:
         abort(404)
     return _preference("text_size", size)
+
+
+# --- printing -------------------------------------------------------------------------------
+
+#: Characters kept as they are in a CSS string; any other is written as a CSS escape.
+CSS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.-_[]@%~")
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that nothing in it can end early."""
+    return '"' + "".join(c if c in CSS_PLAIN else f"\\{ord(c):x} " for c in text) + '"'
+
+
+@bp.app_template_global()
+def printed_at() -> str:
+    """Now, as a stored UTC time: when a page was made for printing."""
+    return utc_now()
+
+
+@bp.get("/print-base.css")
+def print_base():
+    """``--site``: this site's address (scheme and host, as the request reached it), so the
+    print stylesheet prints every link as a full address (``var(--site) attr(href)``)."""
+    css = f":root {{ --site: {css_string(request.host_url.rstrip('/'))}; }}\n"
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Host")
+    return response

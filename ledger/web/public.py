@@ -1,19 +1,18 @@
 """Public pages (anyone, no sign-in): the latest signed checkpoint and how to check its
 signature with ``openssl`` alone, a document look-up (by SHA-256, or by uploading the file,
-which is hashed and not kept), and what receipts will carry.
+which is hashed and not kept), the inclusion proof of an entry, readable, and what receipts
+will carry.
 
-Also the small helpers the log explorer (:mod:`ledger.web.explorer`) shares: the verifier key,
-hashing an uploaded stream, times shown in Asia/Shanghai.
+Also the small helpers the log explorer (:mod:`ledger.web.explorer`) shares: the verifier key
+and the SHA-256 pattern.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask import Blueprint, Response, render_template, request
-from flask_babel import format_datetime
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,6 +24,7 @@ from ledger.core.note import NoteError, Verifier
 from ledger.services import anchors, checkpoints, keys, log
 from ledger.services.checkpoints import SignedCheckpoint
 from ledger.storage.db import read_transaction
+from ledger.web import proofs
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 
@@ -35,6 +35,7 @@ authz.protect(
         "checkpoint": authz.PUBLIC,
         "verifier_pem": authz.PUBLIC,
         "documents": authz.PUBLIC,
+        "proof": authz.PUBLIC,
         "receipts": authz.PUBLIC,
     },
 )
@@ -58,20 +59,6 @@ def verifier() -> Verifier | None:
     except (OSError, NoteError, LedgerError):
         return None
     return None
-
-
-def parse_utc(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
-
-@bp.app_template_filter("localtime")
-def localtime(text: str) -> str:
-    """``2026-03-01T02:03:04.000005Z`` → ``2026-03-01 10:03:04`` (Asia/Shanghai)."""
-    moment = parse_utc(text)
-    return text if moment is None else format_datetime(moment, "yyyy-MM-dd HH:mm:ss")
 
 
 def latest_checkpoint() -> SignedCheckpoint | None:
@@ -172,6 +159,22 @@ def documents():
         signed=latest_checkpoint(),
     )
     return page, status
+
+
+# --- proofs ---------------------------------------------------------------------------------
+
+
+@bp.get("/proof/<int:seq>")
+def proof(seq: int):
+    """Entry ``seq``'s inclusion proof in the latest signed checkpoint, checked and explained
+    (the same proof for programs: ``/log/proof/inclusion``)."""
+    with read_transaction(engine()) as conn:
+        found = next(log.read_entries(conn, "main", seq, seq + 1), None)
+        if found is None:
+            abort(404)
+        signed = checkpoints.latest(conn)
+        shown = proofs.inclusion(conn, "main", seq, found.leaf_hash, signed)
+    return render_template("public/proof.html", entry=found, signed=signed, proof=shown)
 
 
 # --- receipts ---------------------------------------------------------------------------------

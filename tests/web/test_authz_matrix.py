@@ -80,6 +80,7 @@ READ_ROWS = [
     public("/log/proof/consistency?old=1&new=2"),
     public("/prefs/language/en?next=/", 303),
     public("/prefs/text/large?next=/", 303),
+    public("/print-base.css"),
     # pages of a signed-in person (not API tokens)
     signed_in("/home", **NO_TOKENS),
     signed_in("/account/password", **NO_TOKENS),
