@@ -58,7 +58,7 @@ def _grouped(value: int, scale: int = 0, places: int = 0) -> str:
         ctx.prec = len(str(abs(value))) + places + 2  # enough digits: exact at any size
         number = Decimal(value).scaleb(-scale)
         number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{abs(number):,f}"
+        text = f"{number.copy_abs():,f}"
     return MINUS + text if number < 0 else text
 
 

@@ -153,3 +153,34 @@ def test_explorer_anchors_a_document_and_the_public_lookup_finds_it(page, shot):
     assert page.get_by_text(f"第 {seq} 号条目").is_visible()
     check_layout(page)
     shot(page, "08-public-lookup-zh")
+
+
+def test_printed_pages_carry_a_header_and_full_link_addresses(page, live_server, shot):
+    page.goto("/public/checkpoint")
+    assert not page.locator(".print-header").is_visible()
+    page.emulate_media(media="print")
+    header = page.locator(".print-header").inner_text()
+    assert "碳汇账本" in header and "北京时间" in header
+    assert f"{live_server}/public/checkpoint" in header
+    assert page.locator(".print-footer").is_visible()
+    link = "() => getComputedStyle(document.querySelector('main a.show-url'), '::after').content"
+    assert f"{live_server}/log/checkpoint" in page.evaluate(link)
+    shot(page, "09-checkpoint-print")
+
+
+def test_a_refused_form_shows_its_error_summary_in_view_with_the_focus(page, shot):
+    sign_in(page, "admin")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/admin/users")
+    create = page.locator("main form.form").last
+    create.locator("#password").fill("short")
+    create.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary")
+    assert page.evaluate("() => document.activeElement.className") == "error-summary"
+    box = summary.bounding_box()
+    assert 0 <= box["y"] and box["y"] + 40 <= 740, box  # on screen, not 4,000 px down
+    for href in summary.locator("a").evaluate_all("links => links.map(a => a.hash)"):
+        assert page.locator(href).count() == 1, href  # each problem links to its field
+    check_layout(page)
+    shot(page, "10-admin-user-form-errors")
