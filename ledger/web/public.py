@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Regexp
 
 from ledger.core.errors import LedgerError
 from ledger.core.note import NoteError, Verifier
+from ledger.platform import registry
 from ledger.services import anchors, checkpoints, keys, log
 from ledger.services.checkpoints import SignedCheckpoint
 from ledger.storage.db import read_transaction
@@ -167,14 +168,21 @@ def documents():
 @bp.get("/proof/<int:seq>")
 def proof(seq: int):
     """Entry ``seq``'s inclusion proof in the latest signed checkpoint, checked and explained
-    (the same proof for programs: ``/log/proof/inclusion``)."""
+    (the same proof for programs: ``/log/proof/inclusion``). The entry's kind and time are
+    shown only for kinds whose contents are public."""
     with read_transaction(engine()) as conn:
         found = next(log.read_entries(conn, "main", seq, seq + 1), None)
         if found is None:
             abort(404)
         signed = checkpoints.latest(conn)
         shown = proofs.inclusion(conn, "main", seq, found.leaf_hash, signed)
-    return render_template("public/proof.html", entry=found, signed=signed, proof=shown)
+    return render_template(
+        "public/proof.html",
+        entry=found,
+        public=registry().is_public(found.kind),
+        signed=signed,
+        proof=shown,
+    )
 
 
 # --- receipts ---------------------------------------------------------------------------------

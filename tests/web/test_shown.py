@@ -52,7 +52,7 @@ def carbon_sale(engine) -> int:
         engine,
         [
             EntryDraft(
-                "test.carbon_sale",
+                "test.sale",
                 {"ticket": "0000001", "price_fen_per_t": 1500},
                 "cli:root",
                 (
@@ -188,6 +188,8 @@ def test_the_public_proof_page_explains_a_proof_that_checks_out(app, engine):
     path = [bytes.fromhex(h) for h in re.findall(r'<li><code class="hash">([0-9a-f]{64})', page)]
     verify_inclusion(entry.leaf_hash, 1, signed.checkpoint.size, path, signed.checkpoint.root)
     assert not re.search(r'\{\s*"', shown(page))
+    # A scoped entry (test.purchase): the proof, not its kind or time.
+    assert "此条目的内容不公开" in shown(page) and "记录时间" not in shown(page)
     assert client.get("/public/proof/99").status_code == 404
 
     append_batch(engine, [EntryDraft("test.note", {"n": 1}, "test")])
@@ -212,7 +214,10 @@ def test_document_lookup_links_the_readable_proof(app, engine):
     sign(app, engine)
     sha = hashlib.sha256(b"minutes").hexdigest()
     page = text(app.test_client().get(f"/public/documents?sha256={sha}"))
-    assert re.search(r'href="/public/proof/\d+"', page)
+    seq = re.search(r'href="/public/proof/(\d+)"', page).group(1)
+    proof = shown(text(app.test_client().get(f"/public/proof/{seq}")))
+    assert "文件存证" in proof and "记录时间" in proof  # a public kind: what and when
+    assert "此条目的内容不公开" not in proof
     assert "/log/proof/inclusion" not in page and "/log/entries" not in page
     assert BEIJING.search(shown(page)) and not RAW_TIME.search(shown(page))
 
