@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ledger.accounts.scopes import read_scope
 from ledger.core.errors import ConflictError, LedgerError
+from ledger.platform.registry import SALT_KEY
 from ledger.services import anchors, browse, checkpoints, keys, log, reading, verify
 from ledger.services.anchors import MAX_TITLE
 from ledger.storage.db import read_transaction
@@ -85,6 +86,14 @@ def body_fields(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(value))]
 
 
+def shown_fields(body: Any) -> list[tuple[str, str]]:
+    """:func:`body_fields` of what people read in a body: not the random salt of a scoped
+    entry (it is there so that a public leaf hash confirms no guess, and means nothing)."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != SALT_KEY}
+    return body_fields(body)
+
+
 def _row(seq: int, kind: str, time: str, actor: str, leaf: bytes) -> Row:
     try:
         body = json.loads(leaf).get("body", {})
@@ -92,7 +101,7 @@ def _row(seq: int, kind: str, time: str, actor: str, leaf: bytes) -> Row:
         body = {}
     if kind == anchors.KIND and isinstance(body, dict):
         return Row(seq, kind, time, actor, str(body.get("title", "")), False)
-    text = " · ".join(f"{name}: {value}" for name, value in body_fields(body))
+    text = " · ".join(f"{name}: {value}" for name, value in shown_fields(body))
     summary = text if len(text) <= 80 else text[:79] + "…"
     return Row(seq, kind, time, actor, summary, True)
 
@@ -197,7 +206,7 @@ def entry(seq: int):
         "log/entry.html",
         entry=found,
         readable=readable,
-        fields=body_fields(found.body) if readable else [],
+        fields=shown_fields(found.body) if readable else [],
         pretty=pretty,
         size=size,
         signed=signed,

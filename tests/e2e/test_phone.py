@@ -179,7 +179,7 @@ def test_a_refused_form_shows_its_error_summary_in_view_with_the_focus(page, sho
     summary = page.locator(".error-summary")
     assert page.evaluate("() => document.activeElement.className") == "error-summary"
     box = summary.bounding_box()
-    assert 0 <= box["y"] and box["y"] + 40 <= 740, box  # on screen, not 4,000 px down
+    assert box["y"] >= 0 and box["y"] + 40 <= 740, box  # on screen, not 4,000 px down
     for href in summary.locator("a").evaluate_all("links => links.map(a => a.hash)"):
         assert page.locator(href).count() == 1, href  # each problem links to its field
     check_layout(page)

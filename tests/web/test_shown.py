@@ -171,6 +171,7 @@ def test_the_entry_page_shows_no_raw_json_and_links_a_readable_proof(app, engine
     assert not re.search(r'\{\s*"', shown(page))  # the leaf is folded away in <details>
     assert re.search(r"<details>\s*<summary>显示叶的原文</summary>\s*<pre class=\"leaf\">", page)
     assert "ticket" in shown(page) and "0000001" in shown(page)  # the body, as fields
+    assert "salt" not in shown(page)  # the scoped entry's salt means nothing to a person
     assert 'href="/public/proof/0"' in page
     assert 'href="/log/proof/inclusion?seq=0&amp;size=2"' in page  # for programs, said so
     assert "供程序读取（JSON 格式）" in shown(page)
