@@ -287,8 +287,10 @@ CONTENTS = {
 
 @pytest.mark.parametrize("role", ROLES)
 def test_entry_contents_are_read_within_scope_only(matrix, role):
-    _, _, clients, headers, _ = matrix
-    client = clients[role]
+    app, _, _, headers, _ = matrix
+    client = app.test_client()  # its own session: the write rows sign the shared ones out
+    if role in USER_OF:
+        assert sign_in(client, app_username(role)).status_code == 302
     page = client.get("/log/entries?start=0&end=2", headers=headers[role]).get_json()
     readable = {e["seq"] for e in page["entries"] if "leaf" in e}
     assert readable == CONTENTS[role]
