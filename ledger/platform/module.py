@@ -100,6 +100,9 @@ class Module:
       nav: links in the site navigation.
       messages: translated messages for the codes of refusals a person can cause
         (``code → N_("message")``).
+      account_words: what the components of its account names mean to a person
+        (``"Collective" → N_("collective account")``), so pages show ``常口村 集体账户``
+        instead of ``Assets:Village:350428102201:Collective``.
       translations: import path of the package whose ``translations/`` folder holds the
         module's message catalogs, or None.
       demo: path of ``seed(ctx) -> list[str]`` that adds demo data (``init --demo``).
@@ -118,6 +121,7 @@ class Module:
     cli: tuple[str, ...] = ()
     nav: tuple[NavItem, ...] = ()
     messages: Mapping[str, str] = field(default_factory=dict)
+    account_words: Mapping[str, str] = field(default_factory=dict)
     translations: str | None = None
     demo: str | None = None
     jobs: tuple[str, ...] = ()

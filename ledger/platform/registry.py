@@ -88,6 +88,8 @@ class Registry:
                 once("append-only table", table, module)
             for code in module.messages:
                 once("message", code, module)
+            for word in module.account_words:
+                once("account word", word, module)
             for item in module.nav:
                 once("navigation item", item.endpoint, module)
         self.projectors = tuple(projectors)
@@ -152,6 +154,9 @@ class Registry:
 
     def messages(self) -> dict[str, str]:
         return {code: text for m in self.modules for code, text in m.messages.items()}
+
+    def account_words(self) -> dict[str, str]:
+        return {word: text for m in self.modules for word, text in m.account_words.items()}
 
     def nav(self, role: str) -> list[NavItem]:
         items = [item for m in self.modules for item in m.nav if role in item.roles]

@@ -50,5 +50,16 @@ MODULE = Module(
         "key.unreadable": N_("this server's signing key cannot be read."),
         "key.type": N_("this server's signing key is not an Ed25519 key."),
     },
+    account_words={
+        "Liabilities": N_("owed"),
+        "Equity": N_("equity"),
+        "Income": N_("income"),
+        "Expenses": N_("spent"),
+        "Village": N_("village"),
+        "Court": N_("court"),
+        "Bureau": N_("bureau"),
+        "Collective": N_("collective account"),
+        "Escrow": N_("escrow account"),
+    },
     demo="ledger.demo:seed_log",
 )

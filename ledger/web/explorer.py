@@ -43,17 +43,6 @@ LOG = "main"
 PAGE_SIZE = 25
 KIND_FILTER_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-#: Labels for the entry kinds people meet most, in the display language.
-KIND_LABELS = {"doc.anchor": _l("Document anchor")}
-
-
-@bp.app_template_filter("entry_kind")
-def entry_kind(kind: str) -> str:
-    """The label of an entry kind in the display language, or the kind itself."""
-    label = KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
-
-
 # --- the entries ------------------------------------------------------------------------------
 
 

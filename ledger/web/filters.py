@@ -11,6 +11,9 @@ In templates::
     {{ day|date_text }}                   2021年5月18日
     {{ text|code_spans }}                 `x` and ``x`` as <code>x</code>, the rest escaped
     {{ entry.actor|actor }}               user:3 → the user's name (:mod:`ledger.web.actors`)
+    {{ entry.kind|entry_kind }}           doc.anchor → 文件存证 (the label its module declares)
+    {{ p.account|account }}               Assets:Village:350428102201:Collective → 常口村 集体账户
+    {{ b.balance|shown(b.account) }}      income and amounts owed as positive numbers
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from ledger import formatting
+from ledger.platform.accounts import shown_amount
 from ledger.web.actors import actor_label
+from ledger.webkit.words import account_label, kind_label
 
 CODE_SPAN_RE = re.compile(r"``(.+?)``|`([^`]+?)`")
 
@@ -73,7 +78,14 @@ def code_spans(text: str) -> Markup:
     return Markup("").join(parts)
 
 
+def shown(value: int, account: str) -> int:
+    return shown_amount(account, value)
+
+
 FILTERS = {
+    "entry_kind": kind_label,
+    "account": account_label,
+    "shown": shown,
     "amount": amount,
     "yuan": yuan,
     "yuan_capital": formatting.yuan_capital,

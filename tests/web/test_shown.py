@@ -22,6 +22,7 @@ from ledger.services.keys import load_signer
 from ledger.services.log import append_batch, read_entries
 from ledger.storage.db import read_transaction, write_transaction
 from ledger.web.home import css_string
+from tests.support.module import PUBLIC_NOTE
 from tests.web.conftest import ORIGIN, USERS, csrf_token, sign_in
 
 RAW_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
@@ -137,7 +138,7 @@ def test_money_in_yuan_and_carbon_in_tonnes_with_kilograms(app, engine):
 
 def test_actors_are_shown_in_words(app, engine, world):
     seq = carbon_sale(engine)
-    append_batch(engine, [EntryDraft("test.note", {"n": 1}, "demo:bureau:350428")])
+    append_batch(engine, [EntryDraft(PUBLIC_NOTE, {"n": 1}, "demo:bureau:350428")])
     client = signed_in(app, "bureau_county")
     page = text(client.get("/explorer/anchor"))
     key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page)
@@ -325,3 +326,19 @@ def test_the_site_address_cannot_break_out_of_its_css_string():
         '"http://x\\22 \\7d body\\7b display:none"'
     )
     assert css_string("http://x\\\n") == '"http://x\\5c \\a "'
+
+
+def test_accounts_are_shown_in_words_with_the_sign_a_clerk_expects(app, engine):
+    legs = (
+        Posting("Assets:Village:350428102201:Collective", "CNY", 150_000),
+        Posting("Income:Village:350428102201:Grant", "CNY", -150_000),
+    )
+    append_batch(engine, [EntryDraft("test.sale", {}, "test", legs)])
+    client = signed_in(app, "village")
+    page = shown(text(client.get("/villages/350428102201")))
+    assert "常口村 集体账户" in page
+    assert "收入 常口村 Grant" in page  # a component no module names stays as it is
+    assert "Assets:Village" not in page and "Income:Village" not in page
+    # the income received reads positive, like the money that came in
+    assert "−1,500.00 元" not in page and "-1,500.00 元" not in page
+    assert page.count("1,500.00 元") >= 1
