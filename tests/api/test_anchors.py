@@ -7,7 +7,8 @@ import base64
 import hashlib
 import json
 
-from tests.api.conftest import SEEDED, error_of, json_of, sign_in
+from tests.api.conftest import error_of, json_of, sign_in
+from tests.support.world import SEEDED
 
 DOC = b"%PDF-1.7 village assembly resolution"
 SHA = hashlib.sha256(DOC).hexdigest()

@@ -13,18 +13,8 @@ from ledger.core.note import open_note, parse_checkpoint
 from ledger.core.proof import verify_consistency, verify_inclusion
 from ledger.services.keys import load_signer
 from ledger.services.log import append_batch
-from tests.api.conftest import (
-    COURT_ACCOUNT,
-    ORIGIN,
-    SEEDED,
-    V1,
-    V1_ACCOUNT,
-    V2,
-    V3,
-    error_of,
-    json_of,
-    note,
-)
+from tests.api.conftest import V1, V2, V3, error_of, json_of, note
+from tests.support.world import COURT_ACCOUNT, ORIGIN, SEEDED, V1_ACCOUNT
 
 # --- principal ----------------------------------------------------------------------------
 
@@ -93,7 +83,7 @@ def test_checkpoint_fields_match_the_signed_note(api, app):
 
 
 def test_checkpoint_is_404_before_the_first_one(db_url, tmp_path):
-    from tests.api.conftest import make_app
+    from tests.support.world import make_app
 
     app = make_app(db_url, tmp_path / "fresh")
     try:

@@ -26,7 +26,8 @@ from schemathesis.checks import (
 
 from ledger.services.log import append_batch
 from ledger.web import create_app
-from tests.api.conftest import SEEDED, note
+from tests.api.conftest import note
+from tests.support.world import SEEDED
 
 MAX_EXAMPLES = 30
 LOG_SIZE = 512

@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 
 from ledger.accounts import services
 from ledger.storage.db import write_transaction
+from tests.support.matrix import Matrix
 from tests.web.conftest import csrf_token, make_app, seed, sign_in
 
 ROLES = (
@@ -39,32 +40,10 @@ USER_OF = {
     "other_county": "bureau_other",
     "admin": "admin",
 }
+M = Matrix(ROLES)
+row, public, signed_in, only, _cases = M.row, M.public, M.signed_in, M.only, M.cases
 V1, V2, V3 = "350428102201", "350428102202", "350403100201"
 COURT, COURT2 = urllib.parse.quote("闽0428"), urllib.parse.quote("闽0403")
-
-
-def row(path, default, method="GET", **per_role):
-    """Expected status per role: ``default`` unless named (``village=403``)."""
-    unknown = set(per_role) - set(ROLES)
-    assert not unknown, unknown
-    return method, path, {role: per_role.get(role, default) for role in ROLES}
-
-
-def public(path, status=200, **per_role):
-    return row(path, status, **per_role)
-
-
-def signed_in(path, anonymous=302, **per_role):
-    """Signed-in users: 200 unless named; anonymous: redirected to sign-in."""
-    return row(path, 200, anonymous=anonymous, **per_role)
-
-
-def only(path, allowed, method="GET", ok=200, denied=403, anonymous=302, **per_role):
-    """``allowed`` roles get ``ok``; other signed-in roles ``denied``."""
-    expected = {r: (ok if r in allowed else denied) for r in ROLES}
-    expected["anonymous"] = anonymous
-    expected.update(per_role)
-    return method, path, expected
 
 
 NO_TOKENS = {"tok_village": 403, "tok_county": 403}
@@ -201,12 +180,6 @@ def app_username(role: str) -> str:
     from tests.web.conftest import USERS
 
     return USERS[USER_OF[role]][0]
-
-
-def _cases(rows):
-    for method, path, expected in rows:
-        for role, status in expected.items():
-            yield pytest.param(method, path, role, status, id=f"{method} {path} {role}")
 
 
 @pytest.mark.parametrize(("method", "path", "role", "status"), list(_cases(READ_ROWS)))
