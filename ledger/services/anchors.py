@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from ledger.core.entry import Entry, EntryDraft, raise_first
 from ledger.core.errors import ValidationError
+from ledger.core.personal import check_free_text
 from ledger.services.log import ENTRY, append_batch
 from ledger.storage.db import read_transaction
 from ledger.storage.tables import DocAnchor
@@ -23,7 +24,8 @@ _HEX = frozenset("0123456789abcdef")
 
 
 def validate_anchor(body: Mapping[str, Any], where: str) -> list[ValidationError]:
-    """A ``doc.anchor`` body is ``{sha256: 64 lowercase hex, size: int >= 0, title: str}``."""
+    """A ``doc.anchor`` body is ``{sha256: 64 lowercase hex, size: int >= 0, title: str}``;
+    the title follows the free-text rule (:func:`ledger.core.personal.check_free_text`)."""
     errors = []
     sha = body.get("sha256")
     if not (isinstance(sha, str) and len(sha) == 64 and set(sha) <= _HEX):
@@ -35,13 +37,10 @@ def validate_anchor(body: Mapping[str, Any], where: str) -> list[ValidationError
         errors.append(
             ValidationError("anchor.size", f"{where}: size must be a non-negative integer")
         )
-    title = body.get("title", "")
-    if not isinstance(title, str) or len(title) > MAX_TITLE:
-        errors.append(
-            ValidationError(
-                "anchor.title", f"{where}: title must be text of at most {MAX_TITLE} chars"
-            )
-        )
+    try:
+        check_free_text(body.get("title", ""), "title", MAX_TITLE)
+    except ValidationError as exc:
+        errors.append(ValidationError(exc.code, f"{where}: {exc.message}", exc.details))
     extra = set(body) - {"sha256", "size", "title"}
     if extra:
         errors.append(ValidationError("anchor.fields", f"{where}: unknown fields {sorted(extra)}"))

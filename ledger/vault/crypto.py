@@ -9,8 +9,9 @@ One 32-byte master key, never in the database or the repository, comes from (fir
 Two working keys are derived from it with HKDF-SHA256 under distinct ``info`` strings:
 
 - the **encryption key** (AES-256-GCM): each value is sealed with a fresh random 96-bit nonce
-  and associated data binding the record code and the field name, so a ciphertext moved to
-  another record or field no longer opens;
+  and associated data binding the record code, the record's owning organisation and the field
+  name (:func:`associated_data`), so a ciphertext moved to another record or field, or a
+  record moved to another organisation, no longer opens;
 - the **index key** (HMAC-SHA256): the look-up hash of a field is
   ``HMAC(index_key, "carbon-ledger/vault/v1/lookup" 0x00 field 0x00 normalised-value)``.
 
@@ -48,7 +49,10 @@ NONCE_BYTES = 12
 _INFO_ENC = b"carbon-ledger/vault/v1/aes-256-gcm"
 _INFO_MAC = b"carbon-ledger/vault/v1/hmac-sha256-index"
 _INFO_ID = b"carbon-ledger/vault/v1/key-id"
-_AAD = b"carbon-ledger/vault/v1/field"
+_AAD = b"carbon-ledger/vault/v2/field"
+#: The associated data of values sealed before records were bound to their organisation
+#: (code and field only). Such values are refused, never opened: see :meth:`Vault.open`.
+_AAD_UNBOUND = b"carbon-ledger/vault/v1/field"
 _LOOKUP = b"carbon-ledger/vault/v1/lookup"
 
 
@@ -132,8 +136,14 @@ def _derive(master: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
 
-def associated_data(code: str, field_name: str) -> bytes:
-    return b"\x00".join((_AAD, code.encode(), field_name.encode()))
+def associated_data(code: str, owner_org: str, field_name: str) -> bytes:
+    """What a sealed value is bound to: ``v2/field`` NUL code NUL owner NUL field (none of
+    the three can hold NUL: see :mod:`ledger.vault.model`)."""
+    return b"\x00".join((_AAD, code.encode(), owner_org.encode(), field_name.encode()))
+
+
+def _unbound_associated_data(code: str, field_name: str) -> bytes:
+    return b"\x00".join((_AAD_UNBOUND, code.encode(), field_name.encode()))
 
 
 @dataclass(frozen=True)
@@ -163,22 +173,27 @@ class Vault:
         """The vault of a deployment: ``LEDGER_VAULT_KEY`` or ``<instance>/keys/vault.key``."""
         return cls.from_key(load_master_key(settings, environ))
 
-    def seal(self, code: str, field_name: str, clear: str) -> tuple[bytes, bytes]:
-        """Encrypt ``clear`` for ``code``/``field_name``; returns ``(nonce, ciphertext)``."""
+    def seal(self, code: str, owner_org: str, field_name: str, clear: str) -> tuple[bytes, bytes]:
+        """Encrypt ``clear`` for field ``field_name`` of record ``code`` owned by
+        ``owner_org``; returns ``(nonce, ciphertext)``."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, clear.encode(), associated_data(code, field_name))
-        return nonce, sealed
+        aad = associated_data(code, owner_org, field_name)
+        return nonce, self._aead.encrypt(nonce, clear.encode(), aad)
 
-    def open(self, code: str, field_name: str, nonce: bytes, sealed: bytes, key_id: str) -> str:
-        """Decrypt a value sealed for ``code``/``field_name``.
+    def open(
+        self, code: str, owner_org: str, field_name: str, nonce: bytes, sealed: bytes, key_id: str
+    ) -> str:
+        """Decrypt a value sealed for field ``field_name`` of record ``code`` of ``owner_org``.
 
         Raises :class:`VaultKeyError` if it was sealed under another key, and
-        :class:`VaultIntegrityError` if it does not belong to this record and field.
+        :class:`VaultIntegrityError` if it does not belong to this record, organisation and
+        field (``vault.tampered``) or was sealed before records were bound to their
+        organisation (``vault.unbound``: such a value cannot show that it still sits with
+        the organisation it was written for, so it is refused, not opened).
         """
+        nonce, sealed = bytes(nonce), bytes(sealed)
         try:
-            clear = self._aead.decrypt(
-                bytes(nonce), bytes(sealed), associated_data(code, field_name)
-            )
+            clear = self._aead.decrypt(nonce, sealed, associated_data(code, owner_org, field_name))
         except InvalidTag:
             details = {"code": code, "field": field_name, "key_id": key_id}
             if key_id != self.key_id:
@@ -189,13 +204,29 @@ class Vault:
                     "the instance's keys/vault.key",
                     {**details, "vault_key_id": self.key_id},
                 ) from None
+            if self._opens_unbound(code, field_name, nonce, sealed):
+                raise VaultIntegrityError(
+                    "vault.unbound",
+                    f"the encrypted {field_name} of {code} was written before vault records "
+                    "were bound to their organisation and is not opened; erase the record "
+                    "and store it again",
+                    details,
+                ) from None
             raise VaultIntegrityError(
                 "vault.tampered",
-                f"the encrypted {field_name} of {code} does not open: it was altered or "
-                "copied from another record or field",
+                f"the encrypted {field_name} of {code} does not open: it was altered, "
+                "copied from another record or field, or its record was moved to another "
+                "organisation",
                 details,
             ) from None
         return clear.decode()
+
+    def _opens_unbound(self, code: str, field_name: str, nonce: bytes, sealed: bytes) -> bool:
+        try:
+            self._aead.decrypt(nonce, sealed, _unbound_associated_data(code, field_name))
+        except InvalidTag:
+            return False
+        return True
 
     def lookup_hash(self, field_name: str, normalised: str) -> bytes:
         """The keyed hash of a normalised value, the vault's look-up index."""

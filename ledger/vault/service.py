@@ -46,11 +46,11 @@ def _fields_arg(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     return dict(fields)
 
 
-def _field_rows(vault: Vault, code: str, fields: Mapping[str, str]) -> list[dict]:
+def _field_rows(vault: Vault, code: str, owner_org: str, fields: Mapping[str, str]) -> list[dict]:
     rows = []
     for name, value in fields.items():
         norm = normalise(name, value)
-        nonce, sealed = vault.seal(code, name, norm.display)
+        nonce, sealed = vault.seal(code, owner_org, name, norm.display)
         rows.append(
             {
                 "code": code,
@@ -100,7 +100,7 @@ def put(
             break
     else:  # pragma: no cover - 60 random bits do not collide eight times
         raise ConflictError("vault.code_exhausted", "could not draw a fresh vault code")
-    rows = _field_rows(vault, code, given)
+    rows = _field_rows(vault, code, owner_org, given)
     conn.execute(
         insert(RECORD).values(
             code=code, kind=kind, owner_org=owner_org, created_at=now, updated_at=now
@@ -115,7 +115,9 @@ def get(conn: Connection, vault: Vault, code: str) -> VaultRecord:
     row = _record_row(conn, code)
     fields: dict[str, str] = {}
     for f in conn.execute(select(FIELD).where(FIELD.c.code == code).order_by(FIELD.c.field)):
-        fields[f.field] = vault.open(code, f.field, f.nonce, f.ciphertext, f.key_id)
+        fields[f.field] = vault.open(
+            code, row["owner_org"], f.field, f.nonce, f.ciphertext, f.key_id
+        )
     return VaultRecord(
         code=row["code"],
         kind=row["kind"],
@@ -182,7 +184,9 @@ def update(
         raise ConflictError(
             "vault.erased", f"vault record {code} was erased; store a new record", {"code": code}
         )
-    rows = _field_rows(vault, code, {k: v for k, v in given.items() if v is not None})
+    rows = _field_rows(
+        vault, code, row["owner_org"], {k: v for k, v in given.items() if v is not None}
+    )
     present = set(conn.execute(select(FIELD.c.field).where(FIELD.c.code == code)).scalars())
     if not (present - set(given)) and not rows:
         raise ValidationError("vault.no_fields", "a vault record needs at least one field")

@@ -5,8 +5,9 @@ holds no personal data and is kept after erasure (with ``erased_at`` set), so th
 log entries carry stay resolvable to "erased".
 
 ``vault_field``: one row per personal-data field of a live record: the AES-GCM ``nonce`` and
-``ciphertext`` (associated data: code and field), the ``key_id`` of the key that sealed it,
-and ``lookup``, the HMAC-SHA256 of the normalised value. Erasure deletes these rows.
+``ciphertext`` (associated data: code, owning organisation and field), the ``key_id`` of the
+key that sealed it, and ``lookup``, the HMAC-SHA256 of the normalised value. Erasure deletes
+these rows.
 """
 
 from __future__ import annotations

@@ -141,8 +141,24 @@ CASES = [
     (
         "anchor_title_too_long",
         EntryDraft("doc.anchor", {"sha256": "a" * 64, "size": 3, "title": "x" * 501}, "test:bad"),
-        "anchor.title",
-        ["at most 500"],
+        "text.invalid",
+        ["title", "at most 500"],
+    ),
+    (
+        "anchor_title_with_nul",
+        EntryDraft("doc.anchor", {"sha256": "a" * 64, "size": 3, "title": "a\x00b"}, "test:bad"),
+        "text.control",
+        ["title", "U+0000"],
+    ),
+    (
+        "anchor_title_with_a_resident_id",
+        EntryDraft(
+            "doc.anchor",
+            {"sha256": "a" * 64, "size": 3, "title": "判决书 11010519491231002X"},
+            "test:bad",
+        ),
+        "text.personal_data",
+        ["title", "resident ID number"],
     ),
     (
         "anchor_negative_size",

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger.vault import Vault, VaultIntegrityError, VaultKeyError, ensure_vault_key
 from ledger.vault.crypto import vault_key_path
-from tests.vault.conftest import KEY_A
+from tests.vault.conftest import KEY_A, OTHER_VILLAGE, VILLAGE
 
 
 def test_key_file_is_created_once_with_mode_0600(settings):
@@ -85,9 +85,9 @@ def test_working_keys_are_the_documented_hkdf_derivations(vault):
     assert len({enc, mac, KEY_A}) == 3
     # an independent AES-GCM with the derived key and the documented associated data
     nonce = bytes(12)
-    aad = b"carbon-ledger/vault/v1/field\x00H-0000000000AA\x00name"
+    aad = b"carbon-ledger/vault/v2/field\x00H-0000000000AA\x00350424101201\x00name"
     sealed = AESGCM(enc).encrypt(nonce, "张三华".encode(), aad)
-    assert vault.open("H-0000000000AA", "name", nonce, sealed, vault.key_id) == "张三华"
+    assert vault.open("H-0000000000AA", VILLAGE, "name", nonce, sealed, vault.key_id) == "张三华"
     message = b"carbon-ledger/vault/v1/lookup\x00phone\x0013812345678"
     assert vault.lookup_hash("phone", "13812345678") == hmac.new(mac, message, "sha256").digest()
     assert vault.key_id == _hkdf(b"carbon-ledger/vault/v1/key-id")[:8].hex()
@@ -96,25 +96,44 @@ def test_working_keys_are_the_documented_hkdf_derivations(vault):
 
 
 def test_seal_uses_a_fresh_nonce_per_value(vault):
-    a = vault.seal("H-0000000000AA", "name", "张三华")
-    b = vault.seal("H-0000000000AA", "name", "张三华")
+    a = vault.seal("H-0000000000AA", VILLAGE, "name", "张三华")
+    b = vault.seal("H-0000000000AA", VILLAGE, "name", "张三华")
     assert len(a[0]) == 12 and a[0] != b[0] and a[1] != b[1]
-    assert vault.open("H-0000000000AA", "name", *a, vault.key_id) == "张三华"
+    assert vault.open("H-0000000000AA", VILLAGE, "name", *a, vault.key_id) == "张三华"
 
 
-def test_ciphertext_is_bound_to_its_record_and_field(vault):
-    sealed = vault.seal("H-0000000000AA", "name", "张三华")
-    for code, field in (("H-0000000000AB", "name"), ("H-0000000000AA", "phone")):
+def test_ciphertext_is_bound_to_its_record_organisation_and_field(vault):
+    sealed = vault.seal("H-0000000000AA", VILLAGE, "name", "张三华")
+    for code, owner, field in (
+        ("H-0000000000AB", VILLAGE, "name"),
+        ("H-0000000000AA", OTHER_VILLAGE, "name"),
+        ("H-0000000000AA", VILLAGE, "phone"),
+    ):
         with pytest.raises(VaultIntegrityError) as err:
-            vault.open(code, field, *sealed, vault.key_id)
+            vault.open(code, owner, field, *sealed, vault.key_id)
         assert err.value.code == "vault.tampered"
         assert "张三华" not in err.value.message
 
 
+def test_a_value_sealed_before_the_organisation_binding_is_refused_not_opened(vault):
+    """Values sealed with the first associated data (code and field, no organisation) cannot
+    show which organisation they belong to: they are refused with their own code."""
+    nonce = bytes(12)
+    unbound = b"carbon-ledger/vault/v1/field\x00H-0000000000AA\x00name"
+    sealed = AESGCM(_hkdf(b"carbon-ledger/vault/v1/aes-256-gcm")).encrypt(
+        nonce, "张三华".encode(), unbound
+    )
+    for owner in (VILLAGE, OTHER_VILLAGE):
+        with pytest.raises(VaultIntegrityError) as err:
+            vault.open("H-0000000000AA", owner, "name", nonce, sealed, vault.key_id)
+        assert err.value.code == "vault.unbound"
+        assert "store it again" in err.value.message and "张三华" not in err.value.message
+
+
 def test_wrong_key_is_reported_as_such(vault, other_vault):
-    sealed = vault.seal("H-0000000000AA", "name", "张三华")
+    sealed = vault.seal("H-0000000000AA", VILLAGE, "name", "张三华")
     with pytest.raises(VaultKeyError) as err:
-        other_vault.open("H-0000000000AA", "name", *sealed, vault.key_id)
+        other_vault.open("H-0000000000AA", VILLAGE, "name", *sealed, vault.key_id)
     assert err.value.code == "vault.wrong_key"
     assert vault.key_id in err.value.message and other_vault.key_id in err.value.message
 

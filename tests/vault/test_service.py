@@ -166,6 +166,35 @@ def test_swapped_ciphertexts_between_records_are_detected(engine, vault):
     assert _get(engine, vault, a).fields == ZHANG
 
 
+def test_a_record_moved_to_another_organisation_does_not_decrypt(engine, vault):
+    """The owner is bound into every value's associated data: re-pointing a record (and so
+    its ciphertexts) at another village in SQL makes its values refuse to open, and copying
+    a value into a record of the other village does too."""
+    moved = _put(engine, vault, ZHANG)
+    theirs = _put(engine, vault, LI, owner=OTHER_VILLAGE)
+    with write_transaction(engine) as conn:
+        conn.execute(update(RECORD).where(RECORD.c.code == moved).values(owner_org=OTHER_VILLAGE))
+        row = conn.execute(
+            select(FIELD.c.nonce, FIELD.c.ciphertext).where(
+                FIELD.c.code == moved, FIELD.c.field == "phone"
+            )
+        ).one()
+        conn.execute(
+            update(FIELD)
+            .where(FIELD.c.code == theirs, FIELD.c.field == "phone")
+            .values(nonce=row.nonce, ciphertext=row.ciphertext)
+        )
+    for code in (moved, theirs):
+        with pytest.raises(VaultIntegrityError) as err:
+            _get(engine, vault, code)
+        assert err.value.code == "vault.tampered"
+        assert "moved to another organisation" in err.value.message
+        assert ZHANG["phone"] not in err.value.message
+    with write_transaction(engine) as conn:
+        conn.execute(update(RECORD).where(RECORD.c.code == moved).values(owner_org=VILLAGE))
+    assert _get(engine, vault, moved).fields == ZHANG  # back where it belongs, it opens
+
+
 def test_swapped_ciphertexts_between_fields_are_detected(engine, vault):
     code = _put(engine, vault, ZHANG)
     with write_transaction(engine) as conn:
