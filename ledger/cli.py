@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ledger.clikit import Context, command, hasher
-from ledger.config import ensure_secret_file
+from ledger.config import ensure_instance_dir, ensure_secret_file
 from ledger.platform import registry
 from ledger.platform.registry import describe, resolve
 from ledger.services import keys
@@ -36,6 +36,7 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="Add a small demo log if the log is empty.")
 def init_cmd(ctx: Context, demo: bool) -> None:
     """Migrate the database and create the signing, session and vault keys if missing."""
+    ensure_instance_dir(ctx.settings)
     upgrade(ctx.engine)
     signer, created = keys.create_signing_key(ctx.settings.key_path, ctx.settings.log_origin)
     click.echo(f"database: {ctx.engine.url.render_as_string(hide_password=True)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -20,7 +21,20 @@ DEVELOPMENT_ENVS = frozenset({"development", "test"})
 #: Secret keys that are refused outside development: empty, or well-known placeholders.
 WEAK_SECRETS = frozenset({"", "dev", "development", "secret", "changeme", "change-me", "default"})
 MIN_SECRET_LEN = 32
+#: A secret needs this many different characters, of at least two kinds (digits, lowercase,
+#: uppercase, others): ``"a" * 40`` or forty digits are long but guessable.
+MIN_SECRET_DISTINCT = 10
 SECRET_FILE = "secret_key"  # noqa: S105 (a file name)
+#: Allowed ranges of the numeric settings, in every environment: (low, high, what to set).
+RANGES = {
+    "session_hours": (1, 72),
+    "remember_days": (0, 30),
+    "argon2_parallelism": (1, 16),
+    "address_retention_days": (1, 365),
+}
+#: The least password-hashing cost accepted outside development (OWASP's argon2id minimum:
+#: 19 MiB of memory, 2 passes).
+MIN_PRODUCTION_ARGON2 = {"argon2_memory_kib": 19 * 1024, "argon2_time_cost": 2}
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +60,8 @@ class Settings:
       argon2_time_cost, argon2_memory_kib, argon2_parallelism: password hashing parameters
         (argon2id; the defaults are RFC 9106's second recommendation). Changing them rehashes
         each password at its next sign-in.
+      address_retention_days: how long the client addresses of sign-ins are kept
+        (:mod:`ledger.accounts.addresses`).
     """
 
     instance_path: Path = Path("instance")
@@ -60,6 +76,7 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    address_retention_days: int = 90
 
     @property
     def keys_dir(self) -> Path:
@@ -86,6 +103,7 @@ _INTS = {
     "argon2_time_cost",
     "argon2_memory_kib",
     "argon2_parallelism",
+    "address_retention_days",
 }
 
 
@@ -103,6 +121,11 @@ def _coerce(name: str, value: Any) -> Any:
 def load_settings(**overrides: Any) -> Settings:
     """Settings from defaults, the environment, the instance file, then ``overrides``."""
     values: dict[str, Any] = {}
+    if os.environ.get("LEDGER_ENV", "unset").strip() == "":
+        raise ConfigError(
+            "LEDGER_ENV is set but empty: set it to production (or development on a "
+            "developer's machine), or unset it for development"
+        )
     for f in fields(Settings):
         env = os.environ.get(f"LEDGER_{f.name.upper()}")
         if env:
@@ -122,6 +145,14 @@ def load_settings(**overrides: Any) -> Settings:
     return settings
 
 
+def ensure_instance_dir(settings: Settings) -> None:
+    """Create the instance folder, readable by its owner only (mode 0700), if it is missing.
+
+    Called by ``carbon-ledger init`` and at app start, before anything is written there.
+    """
+    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def ensure_secret_file(settings: Settings) -> bool:
     """Create ``<instance>/secret_key`` (mode 0600, 32 random bytes as hex) if it is missing.
 
@@ -131,7 +162,7 @@ def ensure_secret_file(settings: Settings) -> bool:
     path = settings.secret_path
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_instance_dir(settings)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another worker created it first: use theirs
@@ -141,11 +172,30 @@ def ensure_secret_file(settings: Settings) -> bool:
     return True
 
 
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` is too weak to sign sessions with, or None if it is strong enough."""
+    if not secret:
+        return "is not set"
+    if secret.lower() in WEAK_SECRETS:
+        return "is a well-known default"
+    if len(secret) < MIN_SECRET_LEN:
+        return f"is shorter than {MIN_SECRET_LEN} characters"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"has fewer than {MIN_SECRET_DISTINCT} different characters"
+    kinds = {
+        "digit" if c.isdigit() else "lower" if c.islower() else "upper" if c.isupper() else "other"
+        for c in secret
+    }
+    if len(kinds) < 2:
+        return "uses only one kind of character"
+    return None
+
+
 def resolve_secret_key(settings: Settings) -> str:
     """The session-signing secret: ``LEDGER_SECRET_KEY`` or the instance secret file.
 
-    In development and test a missing file is created. Outside development a missing, weak
-    or too short secret is a :class:`ConfigError` naming what to set.
+    In development and test a missing file is created. Outside development a missing or weak
+    secret (:func:`secret_weakness`) is a :class:`ConfigError` naming what to set.
     """
     secret = settings.secret_key.strip()
     source = "LEDGER_SECRET_KEY"
@@ -159,8 +209,9 @@ def resolve_secret_key(settings: Settings) -> str:
         if not secret:
             raise ConfigError(f"the secret key file {settings.secret_path} is empty")
         return secret
-    if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LEN:
-        where = "is not set" if not secret else f"from {source} is a default or too short"
+    weakness = secret_weakness(secret)
+    if weakness is not None:
+        where = weakness if not secret else f"from {source} {weakness}"
         raise ConfigError(
             f"refusing to start in {settings.env!r}: the secret key {where}. "
             f"Set LEDGER_SECRET_KEY to at least {MIN_SECRET_LEN} random characters "
@@ -170,8 +221,43 @@ def resolve_secret_key(settings: Settings) -> str:
     return secret
 
 
+def check_settings(settings: Settings) -> None:
+    """Refuse numeric settings outside their sane ranges (:data:`RANGES`), in any
+    environment; outside development also password hashing below
+    :data:`MIN_PRODUCTION_ARGON2`."""
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{name} is {value}; set LEDGER_{name.upper()} to a number from {low} to {high}"
+            )
+    if settings.is_development:
+        return
+    for name, least in MIN_PRODUCTION_ARGON2.items():
+        value = getattr(settings, name)
+        if value < least:
+            raise ConfigError(
+                f"refusing to start in {settings.env!r}: {name} is {value}, too cheap to "
+                f"protect passwords; set LEDGER_{name.upper()} to at least {least}"
+            )
+
+
+def _check_private(settings: Settings, path: Path, what: str) -> None:
+    """Refuse a key file that the file's group or other users may read or change."""
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise ConfigError(
+            f"refusing to start in {settings.env!r}: the {what} {path} is readable by other "
+            f"users; run `chmod 600 {path}`"
+        )
+
+
 def check_production(settings: Settings) -> None:
-    """Refuse to run outside development without a checkpoint signing key file."""
+    """Refuse unsafe settings: out-of-range numbers (:func:`check_settings`) anywhere; outside
+    development also a missing checkpoint signing key, a missing or malformed vault key, and
+    key files readable by other users. Each refusal says what to set."""
+    from ledger.vault.crypto import ENV_VAR, VaultKeyError, load_master_key, vault_key_path
+
+    check_settings(settings)
     if settings.is_development:
         return
     if not settings.key_path.is_file():
@@ -180,3 +266,14 @@ def check_production(settings: Settings) -> None:
             f"{settings.key_path}. Run `carbon-ledger init` to create it, or set "
             "LEDGER_SIGNING_KEY_PATH to the PKCS8 PEM of the Ed25519 key."
         )
+    _check_private(settings, settings.key_path, "checkpoint signing key")
+    try:
+        load_master_key(settings)
+    except VaultKeyError as exc:
+        raise ConfigError(
+            f"refusing to start in {settings.env!r}: {exc.message}. The vault key is "
+            f"{ENV_VAR} (the base64 of 32 random bytes) or the file "
+            f"{vault_key_path(settings)} made by `carbon-ledger init`."
+        ) from None
+    if not settings.secret_key and settings.secret_path.is_file():
+        _check_private(settings, settings.secret_path, "secret key file")

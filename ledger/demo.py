@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ledger.accounts import services as accounts
 from ledger.accounts.passwords import Hasher
@@ -39,6 +39,17 @@ DEMO_USERS = (
     ("bureau", "linye", "linye-demo-2026", ("bureau", "350428")),
     ("admin", "admin", "admin-demo-2026", None),
 )
+
+
+def active_demo_users(conn: Connection) -> list[str]:
+    """Usernames of the demo users (:data:`DEMO_USERS`) that exist and are enabled: their
+    passwords are published in the README, so no real deployment may have one."""
+    names = []
+    for _, username, _, _ in DEMO_USERS:
+        user = accounts.find_user(conn, username)
+        if user is not None and not user.disabled:
+            names.append(username)
+    return names
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 disabling users, exports, as append-only entries of the ``audit`` log.
 
 Bodies name people by user id (``{"user": 42}``), never by name, and never hold passwords or
-tokens. The client address is kept for failed and successful sign-ins, as a security record.
+tokens. Nor do they hold client addresses: entries about sign-ins and password checks name
+the address by its row in ``audit_address`` (``{"address_id": 17}``), which is deleted after
+the retention period (:mod:`ledger.accounts.addresses`); the log itself is kept forever.
 Entries are appended inside the caller's write transaction, so the record and the change it
 describes commit together.
 """
@@ -29,6 +31,7 @@ ROLE_CHANGED = "audit.role_changed"
 USER_DISABLED = "audit.user_disabled"
 USER_ENABLED = "audit.user_enabled"
 PASSWORD_CHANGED = "audit.password_changed"  # noqa: S105 (an entry kind)
+PASSWORD_CHECK_FAILED = "audit.password_check_failed"  # noqa: S105 (an entry kind)
 PASSWORD_RESET = "audit.password_reset"  # noqa: S105 (an entry kind)
 TOKEN_CREATED = "audit.token_created"  # noqa: S105 (an entry kind)
 TOKEN_REVOKED = "audit.token_revoked"  # noqa: S105 (an entry kind)

@@ -3,8 +3,9 @@
 Every function that changes something takes a connection inside the caller's write
 transaction (:func:`ledger.storage.db.write_transaction`) and an ``actor`` (``user:1``,
 ``cli:root``), and records the change in the ``audit`` log in that same transaction.
-:func:`authenticate` is the exception: it manages its own transactions so that the password
-check (deliberately slow) runs outside any database lock. Refusals raise
+:func:`authenticate` and :func:`change_password` are the exceptions: they manage their own
+transactions, so that each attempt is counted (and committed) before the password is checked,
+and the check (deliberately slow) runs outside any database lock. Refusals raise
 :class:`~ledger.core.errors.LedgerError` subclasses with a code and a message for a person.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 
-from ledger.accounts import audit, model, throttle, tokens
+from ledger.accounts import addresses, audit, model, throttle, tokens
 from ledger.accounts.model import Org, Principal, Token, User
 from ledger.accounts.passwords import Hasher
 from ledger.accounts.tables import ApiToken, AppUser, Organisation
@@ -250,22 +251,6 @@ def set_disabled(conn: Connection, user_id: int, disabled: bool, *, actor: str) 
     return _require_user(conn, user_id)
 
 
-def change_password(
-    conn: Connection, hasher: Hasher, user_id: int, current: str, new: str, *, actor: str
-) -> User:
-    """Change one's own password; the current one must match. Other sessions end."""
-    user = _require_user(conn, user_id)
-    ok, _ = hasher.verify(user.password_hash, current or "")
-    if not ok:
-        raise ValidationError("user.current_password", "the current password is not correct")
-    model.check_password(new, user.username)
-    if new == current:
-        raise ValidationError("user.password_unchanged", "the new password must be different")
-    _bump(conn, user_id, password_hash=hasher.hash(new), password_changed_at=utc_now())
-    audit.record(conn, audit.PASSWORD_CHANGED, {"user": user_id}, actor)
-    return _require_user(conn, user_id)
-
-
 def reset_password(conn: Connection, hasher: Hasher, user_id: int, new: str, *, actor: str) -> User:
     """Set a user's password (by an admin or the command line); their sessions end."""
     user = _require_user(conn, user_id)
@@ -292,7 +277,7 @@ def session_user(conn: Connection, user_id: int, version: int) -> User | None:
     return user
 
 
-# --- sign-in ------------------------------------------------------------------------------
+# --- password checks: sign-in and the password-change form -------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +299,67 @@ class SigninResult:
         return self.reason == "ok"
 
 
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A password check that the throttle let through: the account (None if unknown),
+    whether the password matched, and a new hash to store when the parameters changed."""
+
+    user: User | None
+    ok: bool
+    new_hash: str | None
+
+
+def _check_password(
+    engine: Engine,
+    hasher: Hasher,
+    name: str,
+    password: str,
+    address: str,
+    now: int,
+    limits: throttle.Limits,
+) -> _Attempt:
+    """Reserve the attempt (committed before anything is hashed), then check the password
+    outside any transaction. Raises :class:`~ledger.accounts.throttle.Throttled`, with
+    nothing checked, when a limit is reached.
+
+    An unknown username costs the same time as a wrong password."""
+    with write_transaction(engine) as conn:
+        verdict = throttle.reserve(conn, name, address, now, limits)
+        user = find_user(conn, name) if verdict.allowed else None
+    if not verdict.allowed:
+        raise throttle.Throttled(verdict)
+    if user is None:
+        hasher.burn(password)
+        return _Attempt(None, False, None)
+    ok, new_hash = hasher.verify(user.password_hash, password)
+    return _Attempt(user, ok, new_hash)
+
+
+def _record_failure(
+    conn: Connection,
+    kind: str,
+    body: dict,
+    name: str,
+    address: str,
+    now: int,
+    limits: throttle.Limits,
+    actor: str,
+) -> None:
+    """Audit a failed password check (``body`` names the user and ``address_id``), and the
+    lock it causes if it reached the limit for the account from this address or for the
+    address."""
+    audit.record(conn, kind, body, actor)
+    after = throttle.check(conn, name, address, now, limits)
+    if not after.allowed and after.scope != throttle.BACKOFF:
+        lock = {"user": body["user"], "address_id": body["address_id"]}
+        lock |= {"scope": after.scope, "seconds": after.retry_after}
+        audit.record(conn, audit.SIGNIN_LOCKED, lock, actor)
+
+
+def _client(address: str | None) -> str:
+    return (address or "unknown")[: addresses.MAX_ADDRESS_LEN]
+
+
 def authenticate(
     engine: Engine,
     hasher: Hasher,
@@ -323,61 +369,87 @@ def authenticate(
     *,
     now: int | None = None,
     limits: throttle.Limits = throttle.DEFAULT_LIMITS,
+    retention_days: int = addresses.DEFAULT_RETENTION_DAYS,
 ) -> SigninResult:
     """Check a username and password from ``address``; throttle, rehash and audit.
 
-    A throttled attempt is refused before the password is checked. An unknown username costs
-    the same time as a wrong password and is recorded without the name that was typed (people
-    type passwords into the name field).
+    The attempt is counted before the password is checked (:func:`throttle.reserve`), and a
+    throttled attempt is refused without checking it. An unknown username is recorded
+    without the name that was typed (people type passwords into the name field). The audit
+    entries name the client address by its row in ``audit_address``
+    (:mod:`ledger.accounts.addresses`), kept ``retention_days``.
     """
     now = int(time.time()) if now is None else now
     name = model.normalise_username(username)[:100]
-    address = (address or "unknown")[:100]
-    with read_transaction(engine) as conn:
-        verdict = throttle.check(conn, name, address, now, limits)
-        user = find_user(conn, name) if verdict.allowed else None
-    if not verdict.allowed:
-        return SigninResult(None, "throttled", verdict.retry_after)
-
-    if user is None:
-        hasher.burn(password or "")
-        ok, new_hash = False, None
-    else:
-        ok, new_hash = hasher.verify(user.password_hash, password or "")
-
+    address = _client(address)
+    try:
+        attempt = _check_password(engine, hasher, name, password or "", address, now, limits)
+    except throttle.Throttled as exc:
+        return SigninResult(None, "throttled", exc.retry_after)
+    user = attempt.user
     with write_transaction(engine) as conn:
-        if ok and not user.disabled:
-            if new_hash is not None:
+        address_id = addresses.remember(conn, address, now, retention_days)
+        if attempt.ok and not user.disabled:
+            if attempt.new_hash is not None:
                 conn.execute(
-                    update(USER).where(USER.c.id == user.id).values(password_hash=new_hash)
+                    update(USER).where(USER.c.id == user.id).values(password_hash=attempt.new_hash)
                 )
-            throttle.clear_account(conn, name)
-            audit.record(
-                conn, audit.SIGNIN, {"user": user.id, "address": address}, f"user:{user.id}"
-            )
+            throttle.succeeded(conn, name, address)
+            body = {"user": user.id, "address_id": address_id}
+            audit.record(conn, audit.SIGNIN, body, f"user:{user.id}")
             return SigninResult(user, "ok")
-        reason = "unknown_user" if user is None else ("disabled" if ok else "bad_password")
-        user_id = None if user is None else user.id
-        audit.record(
-            conn,
-            audit.SIGNIN_FAILED,
-            {"user": user_id, "address": address, "reason": reason},
-            "anonymous",
-        )
-        after = throttle.record_failure(conn, name, address, now, limits)
-        if not after.allowed:
-            audit.record(
-                conn,
-                audit.SIGNIN_LOCKED,
-                {
-                    "user": user_id,
-                    "address": address,
-                    "scope": after.scope,
-                    "seconds": after.retry_after,
-                },
-                "anonymous",
-            )
+        reason = "unknown_user" if user is None else ("disabled" if attempt.ok else "bad_password")
+        body = {"user": None if user is None else user.id, "address_id": address_id}
+        body["reason"] = reason
+        _record_failure(conn, audit.SIGNIN_FAILED, body, name, address, now, limits, "anonymous")
     return SigninResult(None, "disabled" if reason == "disabled" else "bad_credentials")
+
+
+def change_password(
+    engine: Engine,
+    hasher: Hasher,
+    user_id: int,
+    current: str,
+    new: str,
+    address: str,
+    *,
+    actor: str,
+    now: int | None = None,
+    limits: throttle.Limits = throttle.DEFAULT_LIMITS,
+    retention_days: int = addresses.DEFAULT_RETENTION_DAYS,
+) -> User:
+    """Change one's own password; the current one must match. Other sessions end.
+
+    The check of the current password is throttled and audited like a sign-in, on the same
+    counters (the account, from ``address``): a stolen session cannot be used to guess the
+    password. The new password is checked first, so a refused new password costs no attempt.
+    Raises ValidationError (the new password breaks a rule, or the current one is wrong) or
+    :class:`~ledger.accounts.throttle.Throttled`.
+    """
+    now = int(time.time()) if now is None else now
+    address = _client(address)
+    with read_transaction(engine) as conn:
+        user = _require_user(conn, user_id)
+    model.check_password(new, user.username)
+    if new == current:
+        raise ValidationError("user.password_unchanged", "the new password must be different")
+    attempt = _check_password(engine, hasher, user.username, current or "", address, now, limits)
+    if not attempt.ok:
+        with write_transaction(engine) as conn:
+            body = {
+                "user": user_id,
+                "address_id": addresses.remember(conn, address, now, retention_days),
+            }
+            _record_failure(
+                conn, audit.PASSWORD_CHECK_FAILED, body, user.username, address, now, limits, actor
+            )
+        raise ValidationError("user.current_password", "the current password is not correct")
+    new_hash = hasher.hash(new)
+    with write_transaction(engine) as conn:
+        throttle.succeeded(conn, user.username, address)
+        _bump(conn, user_id, password_hash=new_hash, password_changed_at=utc_now())
+        audit.record(conn, audit.PASSWORD_CHANGED, {"user": user_id}, actor)
+        return _require_user(conn, user_id)
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 ``organisation``, ``app_user`` and ``api_token`` change (a user is disabled, a token revoked);
 every such change is also recorded as an entry in the append-only ``audit`` log.
-``signin_failure`` holds recent failed sign-ins for throttling; rows older than the throttle
+``signin_failure`` holds recent sign-in attempts for throttling; rows older than the throttle
 window are deleted. It stores only SHA-256 digests of the account name and client address.
+``audit_address`` (migration ``0004``) holds the client addresses that audit entries refer to,
+for a limited time.
 """
 
 from __future__ import annotations
@@ -78,4 +80,19 @@ class SigninFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_key: str = Field(max_length=64)
     address_key: str = Field(max_length=64)
+    at: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class AuditAddress(SQLModel, table=True):
+    """The client address of one audited sign-in or password check, and when (epoch seconds).
+
+    Audit entries name the row by id (``"address_id"``) instead of holding the address, so
+    rows older than the retention period are deleted (:mod:`ledger.accounts.addresses`).
+    """
+
+    __tablename__ = "audit_address"
+    __table_args__ = (Index("ix_audit_address_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=100)
     at: int = Field(sa_column=Column(BigInteger, nullable=False))

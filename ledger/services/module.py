@@ -36,7 +36,30 @@ MODULE = Module(
         NavItem("public.documents", N_("Look up a document"), EVERYONE, order=81),
     ),
     messages={
-        "anchor.title": N_("The title must be at most 500 characters."),
+        "text.invalid": N_("The text is too long."),
+        "text.control": N_(
+            "The text must not contain control characters (such as line breaks or tabs)."
+        ),
+        "text.personal_data": N_(
+            "The text seems to contain personal data. Personal data never goes into the "
+            "public log: remove it."
+        ),
+        "text.personal_data:resident_id": N_(
+            "The text seems to contain a resident ID number. Personal data never goes into "
+            "the public log: remove it."
+        ),
+        "text.personal_data:mobile": N_(
+            "The text seems to contain a mobile phone number. Personal data never goes into "
+            "the public log: remove it."
+        ),
+        "text.personal_data:bank_card": N_(
+            "The text seems to contain a bank card number. Personal data never goes into the "
+            "public log: remove it."
+        ),
+        "text.personal_data:email": N_(
+            "The text seems to contain an e-mail address. Personal data never goes into the "
+            "public log: remove it."
+        ),
         "entry.kind_unknown": N_("This kind of record is not known to the ledger."),
         # Why a checkpoint was not signed (shown after "No checkpoint was signed:").
         "checkpoint.previous_invalid": N_(

@@ -1,14 +1,15 @@
 """The Flask app factory, made of small named steps:
 
 1. :func:`load_config` — settings from defaults, ``LEDGER_*`` variables, the instance file and
-   the ``config`` argument; refuse unsafe production settings;
+   the ``config`` argument; refuse unsafe production settings; create the instance folder;
 2. :func:`init_extensions` — database engine, password hasher, Flask-Login, CSRF, Babel;
 3. :func:`register_blueprints` — the shell's and every module's blueprints (the composition
    root, :mod:`ledger.modules`); each blueprint declares its access rules
    (:mod:`ledger.webkit.authz`); an endpoint without one stops the app from starting;
 4. :func:`register_error_handlers` — JSON errors under ``/api/`` and ``/log/``, pages elsewhere;
 5. :func:`register_commands` — every module's commands, also under ``flask``;
-6. :func:`init_security` — CSRF gate, security headers, proxy fix.
+6. :func:`init_security` — refuse enabled demo accounts in production; CSRF gate, JSON body
+   check, security headers, proxy fix.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from flask_babel import Babel
 from flask_openapi3 import OpenAPI
 
 from ledger.accounts.passwords import Hasher
-from ledger.config import Settings, check_production, load_settings, resolve_secret_key
+from ledger.config import (
+    Settings,
+    check_production,
+    ensure_instance_dir,
+    load_settings,
+    resolve_secret_key,
+)
 from ledger.platform import registry
 from ledger.platform.registry import resolve
 from ledger.storage.db import make_engine
@@ -60,11 +67,15 @@ def load_config(config: dict[str, Any] | None) -> tuple[Settings, dict[str, Any]
     fields = Settings.__dataclass_fields__
     settings = load_settings(**{k: config.pop(k) for k in list(config) if k in fields})
     check_production(settings)
+    ensure_instance_dir(settings)
     config.setdefault("SECRET_KEY", resolve_secret_key(settings))
     return settings, config
 
 
 def configure(app: Flask, settings: Settings, flask_config: dict[str, Any]) -> None:
+    from ledger.web.security import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     secure = not settings.is_development
     app.config.update(
         SESSION_COOKIE_NAME="ledger_session",

@@ -27,6 +27,7 @@ from flask_login import LoginManager, UserMixin, login_user, logout_user
 
 from ledger.accounts import model, services
 from ledger.accounts.model import User, user_principal
+from ledger.accounts.throttle import Throttled
 from ledger.core.errors import LedgerError
 from ledger.storage.db import read_transaction, write_transaction
 from ledger.web.forms import PasswordForm, SigninForm
@@ -104,6 +105,19 @@ def start_session(user: User, remember: bool = False) -> None:
     )
 
 
+def throttled_message(retry_after: int) -> str:
+    """What a throttled person reads: how long to wait, in seconds or whole minutes."""
+    if retry_after < 60:
+        return _(
+            "Too many failed attempts. Wait %(seconds)d seconds and try again.",
+            seconds=retry_after,
+        )
+    return _(
+        "Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
+        minutes=math.ceil(retry_after / 60),
+    )
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 def signin():
     principal = authz.current_principal()
@@ -113,17 +127,18 @@ def signin():
     error, status, headers = None, 200, {}
     if form.validate_on_submit():
         result = services.authenticate(
-            engine(), hasher(), form.username.data, form.password.data, client_address()
+            engine(),
+            hasher(),
+            form.username.data,
+            form.password.data,
+            client_address(),
+            retention_days=settings().address_retention_days,
         )
         if result.ok:
             start_session(result.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("home.home"))
         if result.reason == "throttled":
-            minutes = max(1, math.ceil(result.retry_after / 60))
-            error = _(
-                "Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
-                minutes=minutes,
-            )
+            error = throttled_message(result.retry_after)
             status, headers = 429, {"Retry-After": str(result.retry_after)}
         elif result.reason == "disabled":
             error, status = _("This account is disabled. Ask your administrator."), 403
@@ -149,20 +164,26 @@ def signout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def password():
+    """Change one's own password. The current password is checked like a sign-in: throttled
+    (429 with ``Retry-After``) and audited."""
     principal = authz.current_principal()
     form = PasswordForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            with write_transaction(engine()) as conn:
-                user = services.change_password(
-                    conn,
-                    hasher(),
-                    principal.id,
-                    form.current.data,
-                    form.new.data,
-                    actor=principal.actor,
-                )
+            user = services.change_password(
+                engine(),
+                hasher(),
+                principal.id,
+                form.current.data,
+                form.new.data,
+                client_address(),
+                actor=principal.actor,
+                retention_days=settings().address_retention_days,
+            )
+        except Throttled as exc:
+            form.form_errors.append(throttled_message(exc.retry_after))
+            status, headers = 429, {"Retry-After": str(exc.retry_after)}
         except LedgerError as exc:
             form.form_errors.append(error_message(exc))
             status = 422
@@ -172,6 +193,5 @@ def password():
             return redirect(url_for("home.home"), 303)
     elif request.method == "POST":
         status = 422
-    return render_template(
-        "auth/password.html", form=form, min_length=model.MIN_PASSWORD_LEN
-    ), status
+    page = render_template("auth/password.html", form=form, min_length=model.MIN_PASSWORD_LEN)
+    return page, status, headers

@@ -19,11 +19,16 @@ KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def error_message(exc: LedgerError) -> str:
     """The message for a domain refusal in the reader's language: the one a module declares
-    for its code (:attr:`ledger.platform.Module.messages`), else the error's own message."""
+    for its code (:attr:`ledger.platform.Module.messages`), else the error's own message.
+
+    A refusal whose ``details`` name a ``kind`` (``text.personal_data`` names what was found)
+    may have a message of its own under ``"<code>:<kind>"``, used before the code's."""
     messages = g.get("ledger_messages")
     if messages is None:
         messages = g.ledger_messages = registry().messages()
-    message = messages.get(exc.code)
+    kind = exc.details.get("kind")
+    message = messages.get(f"{exc.code}:{kind}") if isinstance(kind, str) else None
+    message = message or messages.get(exc.code)
     if message is None:
         return exc.message
     text = gettext(message)

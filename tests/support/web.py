@@ -44,3 +44,17 @@ def audit_entries(engine, kind: str | None = None) -> list:
         size = read_head(conn, "audit").size
         entries = list(read_entries(conn, "audit", 0, size))
     return [e for e in entries if kind is None or e.kind == kind]
+
+
+def stored_address(engine, address_id: int) -> str | None:
+    """The client address an audit entry's ``address_id`` names (None once purged)."""
+    from sqlalchemy import select
+
+    from ledger.accounts.tables import AuditAddress
+    from ledger.storage.db import read_transaction
+
+    table = AuditAddress.__table__
+    with read_transaction(engine) as conn:
+        return conn.execute(
+            select(table.c.address).where(table.c.id == address_id)
+        ).scalar_one_or_none()

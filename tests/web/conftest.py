@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.web import CSRF_RE, audit_entries, csrf_token, english, sign_in
+from tests.support.web import (
+    CSRF_RE,
+    audit_entries,
+    csrf_token,
+    english,
+    sign_in,
+    stored_address,
+)
 from tests.support.world import (
     FAST_ARGON2,
     ORGS,
@@ -33,6 +40,7 @@ __all__ = [
     "make_app",
     "seed",
     "sign_in",
+    "stored_address",
 ]
 
 

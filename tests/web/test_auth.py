@@ -26,6 +26,7 @@ from tests.web.conftest import (
     english,
     make_app,
     sign_in,
+    stored_address,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +51,8 @@ def test_signin_starts_a_session_and_is_audited(client, engine, world):
     assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert client.get("/home").status_code == 200
     (entry,) = audit_entries(engine, "audit.signin")
-    assert entry.body == {"user": world.users["village"].id, "address": "127.0.0.1"}
+    assert entry.body == {"user": world.users["village"].id, "address_id": entry.body["address_id"]}
+    assert stored_address(engine, entry.body["address_id"]) == "127.0.0.1"
     assert entry.actor == f"user:{world.users['village'].id}"
     assert PASSWORD.encode() not in leaves(engine)
 
@@ -149,7 +151,7 @@ def test_throttle_per_account(client, engine, app):
     body = response.get_data(as_text=True)
     assert "Too many failed sign-ins. Wait 15 minutes and try again." in body
     (locked,) = audit_entries(engine, "audit.signin_locked")
-    assert locked.body["scope"] == "account"
+    assert locked.body["scope"] == "account_address"
     # another account from the same address is not affected
     assert sign_in(app.test_client(), username("court")).status_code == 302
     # a refused attempt does not count as another failure, nor is it checked
