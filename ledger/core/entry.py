@@ -252,13 +252,14 @@ def validate_drafts(drafts: Sequence[EntryDraft]) -> list[ValidationError]:
 
 
 def raise_first(errors: list[ValidationError]) -> None:
-    """Raise a single ValidationError summarising ``errors`` (no-op when empty)."""
+    """Raise a single ValidationError summarising ``errors`` (no-op when empty): the first
+    one's code, message and details, and every error's code and message under ``errors``."""
     if errors:
         first = errors[0]
         raise ValidationError(
             first.code,
             first.message,
-            {"errors": [{"code": e.code, "message": e.message} for e in errors]},
+            {**first.details, "errors": [{"code": e.code, "message": e.message} for e in errors]},
         )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ledger.accounts.model import PROVINCE_ABBR, Org, Principal
@@ -47,8 +47,6 @@ ORG_CODE = (
 ORG_CODE_RE = re.compile(ORG_CODE)
 #: Client-chosen idempotency keys: 1..100 visible ASCII characters (a UUID, a file name…).
 IDEMPOTENCY_KEY = r"^[!-~]{1,100}$"
-#: Titles: no control characters (they would not survive storage on every database).
-TITLE = r"^[^\x00-\x1f\x7f]*$"
 
 SEQ = Field(ge=0, le=MAX_SAFE_INTEGER)
 SHA256_EXAMPLE = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -391,19 +389,11 @@ class AnchorBody(BaseModel):
     title: str = Field(
         "",
         max_length=MAX_ANCHOR_TITLE,
-        pattern=TITLE,
-        description="What the document is (no personal data).",
+        description="What the document is. Free text that enters the public log: no control "
+        "characters, and no personal data (resident ID, mobile or bank card numbers, e-mail "
+        "addresses are refused with `text.control` or `text.personal_data`).",
         json_schema_extra=ex("村民大会决议 2025-03"),
     )
-
-    @field_validator("title")
-    @classmethod
-    def _encodable(cls, value: str) -> str:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("title must be valid Unicode text") from None
-        return value
 
 
 class AnchorPath(BaseModel):
