@@ -3,12 +3,14 @@ refusals outside development (default secret, missing signing key)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 from datetime import timedelta
 
 import pytest
 
+from ledger.accounts.passwords import Hasher
 from ledger.config import ConfigError, Settings, load_settings
 from ledger.services.keys import create_signing_key
 from ledger.vault import ensure_vault_key
@@ -223,3 +225,181 @@ def test_fast_argon2_is_only_a_test_setting():
     defaults = Settings()
     assert (defaults.argon2_time_cost, defaults.argon2_memory_kib) == (3, 65536)
     assert FAST_ARGON2["argon2_memory_kib"] < defaults.argon2_memory_kib
+
+
+# --- demo accounts ----------------------------------------------------------------------------
+
+
+def test_production_refuses_to_start_while_a_demo_account_is_enabled(db_url, tmp_path, clean_env):
+    """The demo users' passwords are in the README: a production app over a database where
+    one is enabled does not start, and says how to disable them; once disabled, it starts."""
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+    from ledger.demo import DEMO_USERS, seed_accounts
+    from ledger.storage.db import make_engine
+
+    engine = make_engine(db_url)
+    seed_accounts(engine, Hasher(1, 8, 1))  # as `carbon-ledger init --demo` in development
+    engine.dispose()
+    instance, config = production(tmp_path, secret_key=GOOD_SECRET, database_url=db_url)
+    with_key(instance)
+    names = [username for _, username, _, _ in DEMO_USERS]
+    for n, name in enumerate(names):
+        with pytest.raises(ConfigError) as info:
+            create_app(dict(config))
+        message = str(info.value)
+        assert "demo accounts" in message
+        for enabled in names[n:]:
+            assert f"`carbon-ledger users disable {enabled}`" in message
+        for disabled in names[:n]:
+            assert f"`carbon-ledger users disable {disabled}`" not in message
+        result = CliRunner().invoke(main, ["users", "disable", name, "--db", db_url])
+        assert result.exit_code == 0, result.output
+    app = create_app(dict(config))
+    assert app.test_client().get("/").status_code == 200
+    app.extensions["ledger.engine"].dispose()
+    # development keeps its demo accounts
+    dev = create_app({**config, "env": "development"})
+    dev.extensions["ledger.engine"].dispose()
+
+
+# --- production refusals, each saying what to set -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("a" * 40, "fewer than 10 different characters"),
+        ("ab" * 20, "fewer than 10 different characters"),
+        ("1234567890" * 4, "only one kind of character"),
+        ("abcdefghijklmnopqrstuvwxyzabcdefghij", "only one kind of character"),
+    ],
+)
+def test_production_refuses_a_low_variety_secret(tmp_path, clean_env, secret, reason):
+    instance, config = production(tmp_path, secret_key=secret)
+    with_key(instance)
+    with pytest.raises(ConfigError) as info:
+        create_app(config)
+    assert reason in str(info.value) and "LEDGER_SECRET_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_a_set_but_empty_ledger_env_is_refused(tmp_path, clean_env, value):
+    clean_env.setenv("LEDGER_ENV", value)
+    with pytest.raises(ConfigError, match=r"LEDGER_ENV is set but empty.*production"):
+        create_app({"database_url": f"sqlite:///{tmp_path / 'x.db'}"})
+    clean_env.delenv("LEDGER_ENV")
+    assert load_settings().env == "development"  # unset is development
+
+
+def test_production_refuses_a_missing_vault_key(tmp_path, clean_env):
+    instance, config = production(tmp_path, secret_key=GOOD_SECRET)
+    create_signing_key(instance / "keys" / "checkpoint-ed25519.pem", ORIGIN)
+    with pytest.raises(ConfigError) as info:
+        create_app(config)
+    message = str(info.value)
+    assert "no vault key" in message and "LEDGER_VAULT_KEY" in message
+    assert "carbon-ledger init" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("not base64 at all!", "not valid base64"),
+        (base64.b64encode(bytes(16)).decode(), "must be 32 bytes, not 16"),
+    ],
+)
+def test_production_refuses_a_malformed_vault_key(tmp_path, clean_env, key, words):
+    instance, config = production(tmp_path, secret_key=GOOD_SECRET)
+    create_signing_key(instance / "keys" / "checkpoint-ed25519.pem", ORIGIN)
+    clean_env.setenv("LEDGER_VAULT_KEY", key)
+    with pytest.raises(ConfigError) as info:
+        create_app(dict(config))
+    assert words in str(info.value) and "LEDGER_VAULT_KEY" in str(info.value)
+    clean_env.delenv("LEDGER_VAULT_KEY")
+    path = instance / "keys" / "vault.key"
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    with pytest.raises(ConfigError, match=words):
+        create_app(dict(config))
+    clean_env.setenv("LEDGER_VAULT_KEY", base64.b64encode(os.urandom(32)).decode())
+    create_app(dict(config)).extensions["ledger.engine"].dispose()  # a good key in the env
+
+
+@pytest.mark.parametrize(
+    ("path_of", "what"),
+    [
+        (lambda i: i / "keys" / "checkpoint-ed25519.pem", "checkpoint signing key"),
+        (lambda i: i / "keys" / "vault.key", "vault key"),
+        (lambda i: i / "secret_key", "secret key file"),
+    ],
+)
+def test_production_refuses_key_files_readable_by_others(tmp_path, clean_env, path_of, what):
+    from ledger.config import ensure_secret_file
+
+    instance, config = production(tmp_path)
+    with_key(instance)
+    ensure_secret_file(Settings(instance_path=instance))
+    create_app(dict(config)).extensions["ledger.engine"].dispose()  # all 0600: fine
+    path = path_of(instance)
+    for mode in (0o640, 0o604):
+        path.chmod(mode)
+        with pytest.raises(ConfigError) as info:
+            create_app(dict(config))
+        assert what in str(info.value) and "chmod 600" in str(info.value)
+    path.chmod(0o600)
+    create_app(dict(config)).extensions["ledger.engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("session_hours", 0),
+        ("session_hours", 73),
+        ("remember_days", -1),
+        ("remember_days", 31),
+        ("argon2_parallelism", 0),
+        ("argon2_parallelism", 17),
+        ("address_retention_days", 0),
+        ("address_retention_days", 366),
+    ],
+)
+def test_absurd_session_and_hashing_settings_are_refused_everywhere(
+    tmp_path, clean_env, name, value
+):
+    config = {"instance_path": tmp_path / "instance", "database_url": f"sqlite:///{tmp_path}/x"}
+    with pytest.raises(ConfigError) as info:
+        create_app({**config, name: value})
+    assert f"{name} is {value}" in str(info.value)
+    assert f"LEDGER_{name.upper()}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "least"),
+    [("argon2_memory_kib", 19 * 1024 - 1, 19 * 1024), ("argon2_time_cost", 1, 2)],
+)
+def test_production_refuses_cheap_password_hashing(tmp_path, clean_env, name, value, least):
+    instance, config = production(tmp_path, secret_key=GOOD_SECRET, **{name: value})
+    with_key(instance)
+    with pytest.raises(ConfigError) as info:
+        create_app(config)
+    assert f"set LEDGER_{name.upper()} to at least {least}" in str(info.value)
+    development = {**config, "env": "development", name: value}
+    create_app(development).extensions["ledger.engine"].dispose()  # cheap is fine in dev
+
+
+def test_the_instance_folder_is_created_private(tmp_path, clean_env):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    app_instance = tmp_path / "by-app" / "instance"
+    create_app({"instance_path": app_instance}).extensions["ledger.engine"].dispose()
+    assert stat.S_IMODE(app_instance.stat().st_mode) == 0o700
+    cli_instance = tmp_path / "by-init" / "instance"
+    clean_env.setenv("LEDGER_INSTANCE_PATH", str(cli_instance))
+    result = CliRunner().invoke(main, ["init"])  # the database goes into the instance too
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(cli_instance.stat().st_mode) == 0o700
+    assert (cli_instance / "ledger.db").is_file()
