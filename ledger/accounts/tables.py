@@ -68,7 +68,9 @@ class ApiToken(SQLModel, table=True):
 
 
 class SigninFailure(SQLModel, table=True):
-    """One failed sign-in: digests of the account name and of the address, and when."""
+    """One counted password attempt: digests of the account name and of the address, and
+    when. Each attempt is counted before the password is checked and stays as a failure
+    unless it succeeds (:mod:`ledger.accounts.throttle`)."""
 
     __tablename__ = "signin_failure"
     __table_args__ = (
