@@ -57,6 +57,7 @@ AUDIT_KINDS = tuple(
         (audit.USER_DISABLED, N_("User disabled")),
         (audit.USER_ENABLED, N_("User enabled")),
         (audit.PASSWORD_CHANGED, N_("Password changed")),
+        (audit.PASSWORD_CHECK_FAILED, N_("Password change refused: wrong current password")),
         (audit.PASSWORD_RESET, N_("Password reset")),
         (audit.TOKEN_CREATED, N_("API token created")),
         (audit.TOKEN_REVOKED, N_("API token revoked")),

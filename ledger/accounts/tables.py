@@ -4,7 +4,7 @@
 every such change is also recorded as an entry in the append-only ``audit`` log.
 ``signin_failure`` holds recent sign-in attempts for throttling; rows older than the throttle
 window are deleted. It stores only SHA-256 digests of the account name and client address.
-``audit_address`` (migration ``0004``) holds the client addresses that audit entries refer to,
+``audit_address`` (migration ``0005``) holds the client addresses that audit entries refer to,
 for a limited time.
 """
 

@@ -236,11 +236,13 @@ def test_production_refuses_to_start_while_a_demo_account_is_enabled(db_url, tmp
     from click.testing import CliRunner
 
     from ledger.cli import main
-    from ledger.demo import DEMO_USERS, seed_accounts
+    from ledger.demo import DEMO_USERS, DemoContext, seed_accounts
     from ledger.storage.db import make_engine
 
     engine = make_engine(db_url)
-    seed_accounts(engine, Hasher(1, 8, 1))  # as `carbon-ledger init --demo` in development
+    signer, _ = create_signing_key(tmp_path / "dev-key.pem", ORIGIN)
+    # as `carbon-ledger init --demo` in development, before the instance went to production
+    seed_accounts(DemoContext(engine, signer, ORIGIN, "development", Hasher(1, 8, 1)))
     engine.dispose()
     instance, config = production(tmp_path, secret_key=GOOD_SECRET, database_url=db_url)
     with_key(instance)

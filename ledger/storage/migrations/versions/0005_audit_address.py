@@ -5,8 +5,8 @@ password check, with when it was seen. The audit log's entries name a row by its
 hold the address itself, so addresses can be deleted after the retention period
 (``LEDGER_ADDRESS_RETENTION_DAYS``) while the hash-chained log stays whole.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
