@@ -25,7 +25,7 @@ MIN_SECRET_LEN = 32
 #: uppercase, others): ``"a" * 40`` or forty digits are long but guessable.
 MIN_SECRET_DISTINCT = 10
 SECRET_FILE = "secret_key"  # noqa: S105 (a file name)
-#: Allowed ranges of the numeric settings, in every environment: (low, high, what to set).
+#: Allowed ranges (low, high) of numeric settings, in every environment.
 RANGES = {
     "session_hours": (1, 72),
     "remember_days": (0, 30),
@@ -246,7 +246,7 @@ def _check_private(settings: Settings, path: Path, what: str) -> None:
     """Refuse a key file that the file's group or other users may read or change."""
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
         raise ConfigError(
-            f"refusing to start in {settings.env!r}: the {what} {path} is readable by other "
+            f"refusing to start in {settings.env!r}: the {what} {path} is open to other "
             f"users; run `chmod 600 {path}`"
         )
 

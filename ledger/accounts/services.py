@@ -351,8 +351,12 @@ def _record_failure(
     audit.record(conn, kind, body, actor)
     after = throttle.check(conn, name, address, now, limits)
     if not after.allowed and after.scope != throttle.BACKOFF:
-        lock = {"user": body["user"], "address_id": body["address_id"]}
-        lock |= {"scope": after.scope, "seconds": after.retry_after}
+        lock = {
+            "user": body["user"],
+            "address_id": body["address_id"],
+            "scope": after.scope,
+            "seconds": after.retry_after,
+        }
         audit.record(conn, audit.SIGNIN_LOCKED, lock, actor)
 
 
@@ -399,8 +403,11 @@ def authenticate(
             audit.record(conn, audit.SIGNIN, body, f"user:{user.id}")
             return SigninResult(user, "ok")
         reason = "unknown_user" if user is None else ("disabled" if attempt.ok else "bad_password")
-        body = {"user": None if user is None else user.id, "address_id": address_id}
-        body["reason"] = reason
+        body = {
+            "user": None if user is None else user.id,
+            "address_id": address_id,
+            "reason": reason,
+        }
         _record_failure(conn, audit.SIGNIN_FAILED, body, name, address, now, limits, "anonymous")
     return SigninResult(None, "disabled" if reason == "disabled" else "bad_credentials")
 

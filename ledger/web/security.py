@@ -146,8 +146,13 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 def parse_json_body() -> None:
     """A JSON request body that does not parse is refused before any view sees it, as the
-    API refuses any malformed body (422, ``request.body``), with a message saying why."""
+    API refuses any malformed body (422, ``request.body``), with a message saying why.
+
+    Only for signed-in callers: an anonymous request is left to the access rules, which
+    answer 401 first (the body, if read at all, then parses as nothing)."""
     if request.method in SAFE_METHODS or not request.is_json:
+        return
+    if not authz.current_principal().is_authenticated:
         return
     if request.get_json(silent=True) is not None:
         return  # parsed (and cached for the view)

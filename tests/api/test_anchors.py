@@ -177,3 +177,12 @@ def test_titles_with_control_characters_or_personal_data_are_refused(api):
     assert json_of(api.get("/api/v1/log/entries"))["size"] == SEEDED
     for n, title in enumerate(("林业碳票 0000001", "(2022)闽0627刑初123号", "常口村 350428102201")):
         assert anchor(api, key=f"ok{n}", body={**BODY, "title": title}).status_code == 201
+
+
+def test_an_anonymous_malformed_body_is_401_first(api):
+    response = api.post(
+        "/api/v1/anchors",
+        data="[" * 100_000,
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+    )
+    assert error_of(response, 401)["code"]
