@@ -12,7 +12,7 @@ import pytest
 
 from ledger.accounts import services, throttle
 from ledger.accounts.passwords import Hasher
-from ledger.storage.db import write_transaction
+from ledger.storage.db import read_transaction, write_transaction
 from tests.web.conftest import PASSWORD, USERS, audit_entries, csrf_token, english, sign_in
 
 ATTEMPTS = 30
@@ -120,24 +120,23 @@ def test_the_password_form_is_throttled_and_audited(app, client, login, engine, 
 
 
 def test_a_failed_attempt_is_counted_before_the_password_is_checked(engine, world):
-    """The reservation is committed before hashing: a check running elsewhere sees it."""
-    name = USERS["court"][0]
+    """The reservation is committed before hashing: a check running elsewhere while the
+    password is being hashed already sees the attempt."""
+    name, address = USERS["court"][0], "192.0.2.1"
+    one_try = throttle.Limits(per_account_address=1)
     seen = []
 
     class Peeking(Hasher):
         def verify(self, stored, password):
-            from ledger.storage.db import read_transaction
-
             with read_transaction(engine) as conn:
-                seen.append(throttle.check(conn, name, "192.0.2.1", 1_000, LIMITS_ONE))
+                seen.append(throttle.check(conn, name, address, 1_000, one_try))
             return super().verify(stored, password)
 
-    LIMITS_ONE = throttle.Limits(per_account_address=1)
     result = services.authenticate(
-        engine, Peeking(1, 8, 1), name, "wrong password!", "192.0.2.1", now=1_000, limits=LIMITS_ONE
+        engine, Peeking(1, 8, 1), name, "wrong password!", address, now=1_000, limits=one_try
     )
     assert result.reason == "bad_credentials"
-    assert seen == [throttle.Verdict(False, throttle.ACCOUNT_ADDRESS, LIMITS_ONE.window)]
+    assert seen == [throttle.Verdict(False, throttle.ACCOUNT_ADDRESS, one_try.window)]
 
 
 def test_nobody_can_lock_an_account_out_from_everywhere(app, engine, world):
