@@ -15,7 +15,7 @@ from ledger.core.entry import Entry
 from ledger.core.findings import Finding
 from ledger.platform.reading import entry_parties, party_division
 from ledger.platform.registry import SALT_KEY, registry
-from ledger.services.projections import Leg, Replay, compare, stream
+from ledger.services.projections import Replay, compare, stream
 from ledger.storage.tables import LogEntryParty
 
 PARTY = LogEntryParty.__table__
@@ -114,5 +114,3 @@ def _grouped(rows: Iterator[Any]) -> Iterator[tuple[int, list[str] | tuple]]:
     if seq is not None:
         yield seq, parties
 
-
-__all__ = ["EntryIndexProjector", "Leg"]
