@@ -13,6 +13,7 @@ its kind's module names (:attr:`ledger.platform.EntryKind.parties`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +33,20 @@ def parties_of_accounts(accounts: Iterable[str]) -> set[str]:
     """The parties named by account names: ``X:Village:350428102201:Y`` → ``Village:3504…``."""
     found = set()
     for account in accounts:
-        parts = account.split(":")
-        for i in range(len(parts) - 1):
-            if parts[i] in PARTY_KINDS and parts[i + 1].isdigit():
-                found.add(f"{parts[i]}:{parts[i + 1]}")
-                break
+        party = party_of_account(account)
+        if party is not None:
+            found.add(party)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def party_of_account(account: str) -> str | None:
+    """The party an account name names (``Village:350428102201``), or None."""
+    parts = account.split(":")
+    for i in range(len(parts) - 1):
+        if parts[i] in PARTY_KINDS and parts[i + 1].isdigit():
+            return f"{parts[i]}:{parts[i + 1]}"
+    return None
 
 
 def entry_parties(

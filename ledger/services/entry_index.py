@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from ledger.core.entry import Entry
 from ledger.core.findings import Finding
-from ledger.platform.reading import entry_parties, party_division
+from ledger.platform.reading import entry_parties, party_division, party_of_account
 from ledger.platform.registry import SALT_KEY, registry
 from ledger.services.projections import Replay, compare, stream
 from ledger.storage.tables import LogEntryParty
@@ -56,34 +56,40 @@ class _EntryIndexReplay:
 
     def __init__(self, log: str):
         self.log = log
-        self.expected: dict[int, list[str]] = {}
+        self.expected: dict[int, str | tuple[str, ...]] = {}
         self.problems: list[tuple[str, str, int]] = []
 
     def feed(
         self, seq: int, kind: str, time: str, actor: str, body: Mapping[str, Any], postings
     ) -> None:
-        reg = registry()
-        declared = reg.kind(kind)
+        declared = registry().kinds.get(kind)
         if declared is None:
             self.problems.append(
                 ("entry.kind_unknown", f"no module declares the entry kind {kind!r}", seq)
             )
-        if not reg.is_scoped(kind, self.log):
+        elif declared.public:
             return
         salt = body.get(SALT_KEY)
-        if not (isinstance(salt, str) and SALT_RE.fullmatch(salt)):
+        if type(salt) is not str or not SALT_RE.fullmatch(salt):
             self.problems.append(
                 ("entry.salt_missing", "a scoped entry has no salt of 128 bits or more", seq)
             )
-        parties = entry_parties(declared, body, postings)
+        if declared is None or declared.parties is None:
+            parties = {party_of_account(leg[0]) for leg in postings}
+            parties.discard(None)
+        else:
+            parties = entry_parties(declared, body, postings)
         if parties:
-            self.expected[seq] = sorted(parties)
+            self.expected[seq] = parties.pop() if len(parties) == 1 else tuple(sorted(parties))
 
     def merge(self, later: _EntryIndexReplay) -> None:
         self.expected.update(later.expected)
         self.problems.extend(later.problems)
 
     def findings(self, conn: Connection) -> Iterator[Finding]:
+        """The feed's problems, then every entry whose stored parties differ from the log's
+        (the stored rows streamed in seq order, grouped per entry as the feed stores them:
+        one party as a string, several as a sorted tuple)."""
         for code, message, seq in self.problems:
             yield Finding(code, message, seq, self.log)
         rows = stream(
@@ -101,16 +107,15 @@ class _EntryIndexReplay:
             )
 
 
-def _grouped(rows: Iterator[Any]) -> Iterator[tuple[int, list[str] | tuple]]:
-    """``(seq, [party…])`` per seq from rows ordered by seq; a row whose division does not
-    match its party yields a marker that equals no expected value."""
+def _grouped(rows: Iterator[Any]) -> Iterator[tuple[int, str | tuple]]:
+    """``(seq, parties)`` per seq from rows ordered by seq, shaped as the feed stores them; a
+    row whose division does not match its party makes a value that equals no expected one."""
     seq, parties = None, []
     for row_seq, party, division in rows:
         if row_seq != seq:
             if seq is not None:
-                yield seq, parties
+                yield seq, parties[0] if len(parties) == 1 else tuple(parties)
             seq, parties = row_seq, []
         parties.append(party if division == party_division(party) else ("bad", party))
     if seq is not None:
-        yield seq, parties
-
+        yield seq, parties[0] if len(parties) == 1 else tuple(parties)
