@@ -20,6 +20,7 @@ from typing import Any
 
 from ledger.core.entry import Posting
 from ledger.core.errors import ValidationError
+from ledger.platform.facts import Describe
 
 #: ``validate(body, where)`` → the errors of an entry body (empty when it may be appended).
 BodyValidator = Callable[[Mapping[str, Any], str], list[ValidationError]]
@@ -49,6 +50,10 @@ class EntryKind:
       log: the log the kind belongs to (``main`` or ``audit``).
       parties: the organisations an entry of this kind concerns beyond those its postings
         name (e.g. the court of a case); they decide who may read it.
+      describe: what an entry of this kind states, in words (who, what, how much, when), as
+        ``(label, value)`` pairs for receipts and the public verification page (see
+        :mod:`ledger.platform.facts`); None: the receipts describe it from its postings.
+        Called only with bodies the kind's ``validate`` accepted.
     """
 
     name: str
@@ -57,6 +62,7 @@ class EntryKind:
     public: bool = False
     log: str = "main"
     parties: Parties | None = None
+    describe: Describe | None = None
 
 
 @dataclass(frozen=True)
