@@ -49,6 +49,9 @@ class Settings:
       instance_path: folder for the SQLite database, keys and the instance config file.
       database_url: SQLAlchemy URL; SQLite under ``instance_path`` by default.
       log_origin: the origin line of checkpoints (a schema-less URL naming this log).
+      public_url: the address people reach the public pages at (``https://…``, no trailing
+        path), which receipts print in their QR codes; empty: ``https://`` and the host part
+        of ``log_origin`` (see :attr:`public_base`).
       signing_key_path: PKCS8 PEM of the Ed25519 checkpoint key.
       env: ``development``, ``test`` or ``production`` (anything else counts as production).
       secret_key: the web app's session-signing secret (``LEDGER_SECRET_KEY``); when empty it
@@ -67,6 +70,7 @@ class Settings:
     instance_path: Path = Path("instance")
     database_url: str = ""
     log_origin: str = DEFAULT_ORIGIN
+    public_url: str = ""
     signing_key_path: Path | None = None
     env: str = "development"
     secret_key: str = ""
@@ -89,6 +93,13 @@ class Settings:
     @property
     def secret_path(self) -> Path:
         return self.instance_path / SECRET_FILE
+
+    @property
+    def public_base(self) -> str:
+        """Where the public pages are: ``public_url``, else ``https://<host of log_origin>``."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return "https://" + self.log_origin.split("/", 1)[0]
 
     @property
     def is_development(self) -> bool:

@@ -11,4 +11,5 @@ MODULES = (
     "ledger.services.module:MODULE",
     "ledger.vault.module:MODULE",
     "ledger.accounts.module:MODULE",
+    "ledger.receipts.module:MODULE",
 )

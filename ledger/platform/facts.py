@@ -9,7 +9,9 @@
 - :class:`Amount`: an integer amount of a commodity (fen of ``CNY`` shown in 元, kg of ``CO2E``
   shown in 吨);
 - :class:`Moment`: a stored UTC time, shown in Beijing time;
-- :class:`Term`: a word marked with ``N_``, shown translated (a kind of retirement, a role).
+- :class:`Term`: a word marked with ``N_``, shown translated (a kind of retirement, a role);
+- :class:`Account`: an account, shown in words (村 350428102201 · 集体), with an amount if
+  one side of an entry has several.
 
 Pure: no formatting here, so a describe function stays a plain function of the leaf.
 """
@@ -45,7 +47,16 @@ class Term:
     text: str
 
 
-FactValue = str | int | Amount | Moment | Term
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account name (``Assets:Village:350428102201:Collective``), and what it received or
+    gave when that needs saying."""
+
+    name: str
+    amount: Amount | None = None
+
+
+FactValue = str | int | Amount | Moment | Term | Account
 Fact = tuple[str, FactValue]
 #: ``describe(body, postings)`` → the facts an entry states, in the order to show them.
 Describe = Callable[[Mapping[str, Any], tuple[Posting, ...]], list[Fact]]

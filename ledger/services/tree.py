@@ -6,7 +6,7 @@ Each function reads O(log n) stored hashes in at most two queries: leaf hashes f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, select, union_all
 
@@ -79,11 +79,21 @@ def leaf_hash_at(conn: Connection, log: str, seq: int) -> bytes:
 
 def inclusion_proof(conn: Connection, log: str, index: int, size: int) -> list[bytes]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
+    return inclusion_proofs(conn, log, [index], size)[0]
+
+
+def inclusion_proofs(
+    conn: Connection, log: str, indexes: Sequence[int], size: int
+) -> list[list[bytes]]:
+    """The inclusion proofs of entries ``indexes`` in the tree of ``size`` entries, in order,
+    from one read of the stored hashes they need (a receipt batch)."""
     _check_size(conn, log, size)
-    if type(index) is not int or not 0 <= index < size:
-        raise ValidationError("tree.index", f"seq {index} is not in a tree of size {size}")
-    plan = merkle.inclusion_plan(index, size)
-    return merkle.build(plan, fetch_nodes(conn, log, merkle.plan_nodes(plan)))
+    for index in indexes:
+        if type(index) is not int or not 0 <= index < size:
+            raise ValidationError("tree.index", f"seq {index} is not in a tree of size {size}")
+    plans = [merkle.inclusion_plan(index, size) for index in indexes]
+    hashes = fetch_nodes(conn, log, {node for plan in plans for node in merkle.plan_nodes(plan)})
+    return [merkle.build(plan, hashes) for plan in plans]
 
 
 def consistency_proof(conn: Connection, log: str, old: int, new: int) -> list[bytes]:
