@@ -14,7 +14,7 @@ MODULE = Module(
     migrations="ledger.receipts.migrations",
     blueprints=("ledger.receipts.views:bp",),
     cli=("ledger.receipts.cli:receipt_group",),
-    nav=(NavItem("receipts.verify", N_("Verify a receipt"), EVERYONE, order=82),),
+    nav=(NavItem("receipts.check", N_("Verify a receipt"), EVERYONE, order=82),),
     messages={
         "receipt.file": N_("This file is neither a receipt PDF nor a receipt.json."),
         "receipt.no_bundle": N_(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from ledger.core.errors import LedgerError
-from ledger.core.note import Signer
+from ledger.core.note import NoteError, Signer, Verifier
 
 
 class SigningKeyError(LedgerError):
@@ -82,3 +82,19 @@ def load_signer(key_path: Path, name: str) -> Signer:
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
     return signer
+
+
+def instance_verifier(key_path: Path, name: str) -> Verifier | None:
+    """The verifier of an instance's checkpoint key: the public ``.vkey`` file written beside
+    the signing key, else derived from the signing key (named ``name``); None when neither can
+    be read."""
+    key_path = Path(key_path)
+    _, vkey = public_paths(key_path)
+    try:
+        if vkey.is_file():
+            return Verifier.from_verifier_key(vkey.read_text(encoding="utf-8").strip())
+        if key_path.is_file():
+            return load_signer(key_path, name).verifier()
+    except (OSError, NoteError, LedgerError):
+        return None
+    return None

@@ -1,7 +1,7 @@
 """Public pages (anyone, no sign-in): the latest signed checkpoint and how to check its
 signature with ``openssl`` alone, a document look-up (by SHA-256, or by uploading the file,
-which is hashed and not kept), the inclusion proof of an entry, readable, and what receipts
-will carry.
+which is hashed and not kept), and the inclusion proof of an entry, readable. Receipts are
+checked on the receipts module's page (:mod:`ledger.receipts.views`).
 
 Also the small helpers the log explorer (:mod:`ledger.web.explorer`) shares: the verifier key
 and the SHA-256 pattern.
@@ -19,8 +19,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Regexp
 
-from ledger.core.errors import LedgerError
-from ledger.core.note import NoteError, Verifier
+from ledger.core.note import Verifier
 from ledger.platform import registry
 from ledger.services import anchors, checkpoints, keys, log
 from ledger.services.checkpoints import SignedCheckpoint
@@ -37,7 +36,6 @@ authz.protect(
         "verifier_pem": authz.PUBLIC,
         "documents": authz.PUBLIC,
         "proof": authz.PUBLIC,
-        "receipts": authz.PUBLIC,
     },
 )
 
@@ -48,18 +46,8 @@ SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def verifier() -> Verifier | None:
-    """The verifier of this log's checkpoint key: the public ``.vkey`` file written beside the
-    signing key, else derived from the signing key; None when neither can be read."""
-    key_path = settings().key_path
-    _, vkey = keys.public_paths(key_path)
-    try:
-        if vkey.is_file():
-            return Verifier.from_verifier_key(vkey.read_text(encoding="utf-8").strip())
-        if key_path.is_file():
-            return keys.load_signer(key_path, settings().log_origin).verifier()
-    except (OSError, NoteError, LedgerError):
-        return None
-    return None
+    """The verifier of this log's checkpoint key (see :func:`keys.instance_verifier`)."""
+    return keys.instance_verifier(settings().key_path, settings().log_origin)
 
 
 def latest_checkpoint() -> SignedCheckpoint | None:
@@ -184,10 +172,3 @@ def proof(seq: int):
         proof=shown,
     )
 
-
-# --- receipts ---------------------------------------------------------------------------------
-
-
-@bp.get("/receipts")
-def receipts():
-    return render_template("public/receipts.html", signed=latest_checkpoint())

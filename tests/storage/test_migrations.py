@@ -1,6 +1,7 @@
-"""Alembic migrations on an empty SQLite file and an empty PostgreSQL database: ``upgrade head``
-gives exactly the schema the models describe, ``downgrade base`` removes everything (triggers
-too) and upgrading again works, and upgrading an up-to-date database changes nothing."""
+"""Alembic migrations on an empty SQLite file and an empty PostgreSQL database: ``upgrade
+heads`` (the base revisions and every module's branch) gives exactly the schema the models
+describe, ``downgrade base`` removes everything (triggers too) and upgrading again works, and
+upgrading an up-to-date database changes nothing."""
 
 from __future__ import annotations
 
@@ -56,13 +57,17 @@ def empty(empty_url):
     engine.dispose()
 
 
-def _head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def _revision(engine) -> str | None:
+def _revisions(engine) -> tuple[str, ...]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return MigrationContext.configure(conn).get_current_heads()
+
+
+def _at_heads(engine) -> bool:
+    """Whether the database is at the head of the log's base revisions and of every module's
+    branch (nothing is left to upgrade)."""
+    current = _revisions(engine)
+    script = ScriptDirectory.from_config(alembic_config())
+    return bool(current) and not list(script.iterate_revisions("heads", current))
 
 
 def _triggers(engine) -> int:
@@ -77,9 +82,9 @@ def _triggers(engine) -> int:
 def test_upgrade_from_empty_matches_the_models(empty):
     url, engine = empty
     assert inspect(engine).get_table_names() == []
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
-    assert _revision(engine) == _head_revision()
+    assert _at_heads(engine)
     assert set(LEDGER_TABLES) <= set(inspect(engine).get_table_names())
     assert _triggers(engine) == TRIGGERS
     with engine.connect() as conn:
@@ -99,11 +104,11 @@ def test_upgrade_from_empty_matches_the_models(empty):
 def test_downgrade_to_base_then_upgrade_again(empty):
     url, engine = empty
     cfg = alembic_config(url)
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")
     append_batch(engine, [transfer(0, fen=5)])
 
     command.downgrade(cfg, "base")
-    assert _revision(engine) is None
+    assert _revisions(engine) == ()
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     assert _triggers(engine) == 0
     if engine.dialect.name == "postgresql":
@@ -113,8 +118,8 @@ def test_downgrade_to_base_then_upgrade_again(empty):
             ).scalar_one()
         assert functions == 0
 
-    command.upgrade(cfg, "head")
-    assert _revision(engine) == _head_revision()
+    command.upgrade(cfg, "heads")
+    assert _at_heads(engine)
     assert _triggers(engine) == TRIGGERS
     entries = append_batch(engine, [note(0), transfer(1, fen=5)])
     assert [e.seq for e in entries] == [0, 1]
@@ -129,9 +134,9 @@ def test_upgrade_is_idempotent(empty):
     tables = sorted(inspect(engine).get_table_names())
 
     upgrade(engine)
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
-    assert _revision(engine) == _head_revision()
+    assert _at_heads(engine)
     assert table_state(engine) == before
     assert sorted(inspect(engine).get_table_names()) == tables
     assert _triggers(engine) == TRIGGERS
