@@ -39,7 +39,9 @@ MODULE = Module(
             "entry or the proof was altered."
         ),
         "receipt.printed_missing": N_(
-            "The PDF does not say where it prints %(what)s, so its printed text cannot be checked."
+            "The PDF does not say where it prints all of the entry's key facts (its number, "
+            "time, amounts, leaf hash and checkpoint size), so its printed text cannot be "
+            "checked."
         ),
         "receipt.printed": N_(
             "The printed text was altered: “%(label)s” reads “%(printed)s” but the recorded "

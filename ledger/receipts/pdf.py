@@ -147,7 +147,12 @@ def styles() -> dict[str, ParagraphStyle]:
             "subtitle", parent=base, fontSize=11, alignment=TA_CENTER, textColor=FAINT
         ),
         "heading": ParagraphStyle(
-            "heading", parent=base, fontSize=12.5, leading=18, spaceBefore=5 * mm, spaceAfter=2 * mm
+            "heading",
+            parent=base,
+            fontSize=12.5,
+            leading=18,
+            spaceBefore=5 * mm,
+            spaceAfter=2 * mm,
         ),
         "label": ParagraphStyle("label", parent=base, textColor=FAINT),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13.5),
@@ -316,7 +321,8 @@ def _proof_fields(proof: Proof, n: int, many: bool, _) -> list[tuple[str, Printe
     return [(pointer, Printed(prefix + label, pointer, fmt)) for label, pointer, fmt in lines]
 
 
-def _proof_block(proof: Proof, n: int, many: bool, _) -> Flowable:
+def _proof_block(proof: Proof, n: int, many: bool, _, qr: bool) -> Table:
+    """The boxed verification block of one entry: its bound facts beside its QR code."""
     view = receipt_view(proof.bundle, proof.entry)
     rows = []
     for pointer, item in _proof_fields(proof, n, many, _):
@@ -337,7 +343,11 @@ def _proof_block(proof: Proof, n: int, many: bool, _) -> Flowable:
             ]
         )
     )
-    code = [QRCode(proof.link), _p(_("Scan to verify"), "caption"), _p(proof.link, "small")]
+    code = [
+        QRCode(proof.link) if qr else Spacer(QR_SIZE, QR_SIZE),
+        _p(_("Scan to verify"), "caption"),
+        _p(proof.link, "small"),
+    ]
     block = Table([[facts, code]], colWidths=[TEXT_WIDTH - QR_SIZE - 6 * mm, QR_SIZE + 6 * mm])
     block.setStyle(
         TableStyle(
@@ -352,13 +362,13 @@ def _proof_block(proof: Proof, n: int, many: bool, _) -> Flowable:
             ]
         )
     )
-    return KeepTogether([block, Spacer(1, 3 * mm)])
+    return block
 
 
 # --- rendering --------------------------------------------------------------------------------
 
 
-def _story(document: Document, proofs: list[Proof], lang: str) -> list[Flowable]:
+def _story(document: Document, proofs: list[Proof], lang: str, qr: bool) -> list[Flowable]:
     _ = catalog(lang)
     story: list[Flowable] = [_p(document.title, "title")]
     if document.subtitle:
@@ -382,9 +392,10 @@ def _story(document: Document, proofs: list[Proof], lang: str) -> list[Flowable]
         story.append(_rows_table(rows))
     for note in document.notes:
         story += [Spacer(1, 2 * mm), _p(note, "note")]
-    story.append(_p(_("Verification"), "heading"))
     many = len(proofs) > 1
-    story.extend(_proof_block(proof, n, many, _) for n, proof in enumerate(proofs, 1))
+    for n, proof in enumerate(proofs, 1):
+        block = [_proof_block(proof, n, many, _, qr), Spacer(1, 3 * mm)]
+        story.append(KeepTogether([_p(_("Verification"), "heading"), *block] if n == 1 else block))
     url = proofs[0].link.split(bundles_.LINK_PATH, 1)[0] + bundles_.LINK_PATH
     story.append(
         _p(
@@ -410,6 +421,20 @@ def render(
     :class:`Bound` fields count them), with ``receipt.json`` attached. Raises ValueError when a
     bound field names an entry the document does not prove or a value its format cannot
     print, or when two bound fields share a label."""
+    return attach(*layout(document, bundles, public_url=public_url, lang=lang))
+
+
+def layout(
+    document: Document,
+    bundles: Sequence[Bundle],
+    *,
+    public_url: str,
+    lang: str = "zh",
+    qr: bool = True,
+) -> tuple[bytes, bytes]:
+    """The steps of :func:`render` before the attachment: the PDF without ``receipt.json``, and
+    the ``receipt.json`` (the bundles with their ``printed`` items). ``qr=False`` leaves the QR
+    codes out (the benchmark's ceiling: reportlab alone)."""
     if not bundles:
         raise ValueError("a receipt proves at least one entry")
     proofs = []
@@ -423,7 +448,7 @@ def render(
         if isinstance(f.value, Bound) and not 0 <= f.value.entry < len(proofs):
             raise ValueError(f"field {f.label!r} is bound to entry {f.value.entry}, not proven")
     _ = catalog(lang)
-    story = _story(document, proofs, lang)
+    story = _story(document, proofs, lang, qr)
     origin = proofs[0].bundle.checkpoint.split("\n", 1)[0]
     canvas = _page_canvas(
         document.title,
@@ -448,7 +473,7 @@ def render(
     )
     template.build(story, canvasmaker=canvas)
     final = [p.bundle.with_printed(p.printed) for p in proofs]
-    return attach(out.getvalue(), bundles_.encode(final))
+    return out.getvalue(), bundles_.encode(final)
 
 
 def attach(pdf: bytes, receipt_json: bytes) -> bytes:

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from ledger import formatting
-from ledger.platform import N_
 from ledger.receipts.bundle import Printed
 
 COLON = "："
@@ -50,15 +49,14 @@ FORMATS: Mapping[str, Callable[[Any], str]] = {
     "integer": lambda v: str(_int(v)),
     "text": _text,
 }
-#: The formats that print an amount of each commodity, and what such an amount is.
+#: The formats that print an amount of each commodity.
 AMOUNT_FORMATS = {"CNY": {"yuan", "yuan_capital"}, "CO2E": {"tonnes", "kg"}}
-AMOUNT_NAMES = {"CNY": N_("the amount of money"), "CO2E": N_("the amount of carbon")}
 #: What every receipt PDF prints from each of its entries, beside the amounts.
 REQUIRED = {
-    "/leaf/seq": N_("the entry number"),
-    "/leaf/time": N_("the time the entry was recorded"),
-    "/leaf_hash": N_("the leaf hash"),
-    "/tree_size": N_("the checkpoint size"),
+    "/leaf/seq": "the entry number",
+    "/leaf/time": "the time the entry was recorded",
+    "/leaf_hash": "the leaf hash",
+    "/tree_size": "the checkpoint size",
 }
 _POSTING_AMOUNT = re.compile(r"/leaf/postings/(0|[1-9][0-9]*)/amount")
 
@@ -98,9 +96,9 @@ def value_text(view: Mapping[str, Any], item: Printed) -> str:
 
 
 def missing(view: Mapping[str, Any], items: Sequence[Printed]) -> list[str]:
-    """What a receipt PDF must print from this entry but its items do not bind (messages
-    marked with ``N_``): the entry number, its time, the leaf hash, the checkpoint size, and an
-    amount of every commodity its postings move. Empty when nothing is missing."""
+    """What a receipt PDF must print from this entry but its items do not bind: the entry
+    number, its time, the leaf hash, the checkpoint size, and an amount of every commodity its
+    postings move. Empty when nothing is missing."""
     pointers = {item.pointer for item in items}
     lacking = [what for pointer, what in REQUIRED.items() if pointer not in pointers]
     postings = view["leaf"]["postings"]
@@ -114,7 +112,7 @@ def missing(view: Mapping[str, Any], items: Sequence[Printed]) -> list[str]:
                 i = int(match.group(1))
                 bound = bound or (i < len(postings) and postings[i]["commodity"] == commodity)
         if not bound:
-            lacking.append(AMOUNT_NAMES[commodity])
+            lacking.append(f"the {commodity} amount")
     return lacking
 
 
@@ -151,7 +149,7 @@ def _printed_after(lines: list[str], i: int, key: str, keys: list[str], length: 
     or enough characters to compare with a value of ``length``."""
     text = lines[i][len(key) :]
     for line in lines[i + 1 :]:
-        if len(text) > length or any(line.startswith(k) for k in keys):
+        if len(text) >= length or any(line.startswith(k) for k in keys):
             break
         text += line
     return text

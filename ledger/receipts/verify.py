@@ -160,7 +160,6 @@ def check_printed(receipt: Receipt, verified: Sequence[Verified]) -> None:
                 "receipt.printed_missing",
                 "the PDF does not say where it prints the entry's key facts",
                 f"entry {item.entry.seq}: nothing binds {', '.join(lacking)}",
-                what=lacking[0],
             )
         try:
             wrong = printed.mismatches(receipt.page_text, view, item.bundle.printed)

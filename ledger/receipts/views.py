@@ -156,7 +156,11 @@ def check():
         else:
             status = 422
     page = render_template(
-        "receipts/verify.html", upload=upload, lookup=lookup, origin=settings().log_origin, **context
+        "receipts/verify.html",
+        upload=upload,
+        lookup=lookup,
+        origin=settings().log_origin,
+        **context,
     )
     return page, status
 

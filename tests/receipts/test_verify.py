@@ -1,0 +1,222 @@
+"""``carbon-ledger receipt verify``, with no database: it passes a receipt as issued and says
+what the entry states; it fails (exit 1, with the reason) after any single byte of the
+embedded bundle changes, after the visible amount is edited, with another log's key, with a
+checkpoint that does not cover the entry, and when the printed fields are no longer bound."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject
+
+from ledger.cli import main
+from ledger.core.canonical import canonical_json
+from ledger.core.note import Signer
+from ledger.receipts import pdf, verify
+from ledger.receipts.bundle import Bundle, ReceiptError, decode, encode
+from ledger.services.checkpoints import latest_checkpoint
+from tests.receipts.conftest import ORIGIN, PUBLIC_URL, SLIP, write
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, ["receipt", "verify", *args], env=env)
+
+
+def vkey(book) -> str:
+    return book.signer.verifier_key()
+
+
+@pytest.fixture(scope="module")
+def parts(book):
+    """The slip without its attachment, and its receipt.json."""
+    return pdf.layout(SLIP, book.bundles(book.sale), public_url=PUBLIC_URL)
+
+
+def edit_visible(data: bytes, old: bytes, new: bytes) -> bytes:
+    """``data`` with the first ``old`` in its first page's content stream replaced by ``new``."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    page = writer.pages[0]
+    stream = page.get_contents().get_data()
+    assert old in stream
+    edited = DecodedStreamObject()
+    edited.set_data(stream.replace(old, new, 1))
+    page.replace_contents(edited)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --- it passes --------------------------------------------------------------------------------
+
+
+def test_a_receipt_as_issued_verifies_and_says_what_it_proves(book, slip, tmp_path):
+    path = write(tmp_path, "slip.pdf", slip)
+    result = run(str(path), "--vkey", vkey(book))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("核验通过：凭证真实有效，证明了 1 条日志记录。")
+    for fact in (
+        "条目序号：0",
+        "记录类型：Test record",
+        "记录人：user:7",
+        "金额：40,845.00 元",
+        "付款方：资产 · 买方 · Demo",
+        "收款方：资产 · 村 350428102201 · 集体",
+        "碳量：1.500 吨（1,500 千克）",
+        "北京时间",
+        "打印内容与日志记录一致（核对了 11 项）",
+    ):
+        assert fact in out, fact
+    english = run(str(path), "--vkey", vkey(book), "--lang", "en")
+    assert english.exit_code == 0 and "Paid to: assets · village 350428102201 · collective" in (
+        english.output
+    )
+
+
+def test_receipt_json_alone_verifies_and_the_kinds_description_is_used(book, tmp_path):
+    path = write(tmp_path, "receipt.json", encode(book.bundles(book.payout)))
+    result = run(str(path), "--vkey", vkey(book))
+    assert result.exit_code == 0, result.output
+    assert "Household：H-3F9A" in result.output and "Paid：123.45 元" in result.output
+    assert "打印内容" not in result.output  # no page text to check
+
+
+def test_the_key_comes_from_a_file_a_pem_or_the_instance(book, slip, tmp_path):
+    path = write(tmp_path, "slip.pdf", slip)
+    key_file = write(tmp_path, "log.vkey", (vkey(book) + "\n").encode())
+    assert run(str(path), "--vkey", str(key_file)).exit_code == 0
+    pem = write(tmp_path, "pub.pem", book.signer.verifier().pem())
+    assert run(str(path), "--vkey", str(pem)).exit_code == 0
+    instance = tmp_path / "instance"
+    (instance / "keys").mkdir(parents=True)
+    (instance / "keys" / "checkpoint-ed25519.pem").write_bytes(
+        book.signer.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    )
+    env = {"LEDGER_INSTANCE_PATH": str(instance), "LEDGER_LOG_ORIGIN": ORIGIN}
+    result = run(str(path), env=env)
+    assert result.exit_code == 0, result.output
+    nowhere = {"LEDGER_INSTANCE_PATH": str(tmp_path / "none")}
+    result = run(str(path), env=nowhere)
+    assert result.exit_code == 1 and "no trusted key: give --vkey" in result.output
+
+
+# --- it fails ---------------------------------------------------------------------------------
+
+
+def test_another_logs_key_fails(slip, tmp_path):
+    path = write(tmp_path, "slip.pdf", slip)
+    for other in (Signer.generate(ORIGIN), Signer.generate("another.example.cn/log")):
+        result = run(str(path), "--vkey", other.verifier_key())
+        assert result.exit_code == 1
+        assert "核验未通过：凭证中的检查点不是用本账本的密钥签名的" in result.output
+
+
+def test_a_receipt_signed_by_another_log_fails_with_our_key(book, tmp_path):
+    forger = Signer.generate(ORIGIN)  # same name, another key
+    (bundle,) = book.bundles(book.sale)
+    text = bundle.checkpoint.split("\n\n")[0] + "\n"
+    from ledger.core.note import sign_note
+
+    forged = Bundle(
+        bundle.leaf, bundle.leaf_index, bundle.tree_size, bundle.inclusion, sign_note(text, forger)
+    )
+    path = write(tmp_path, "forged.json", encode([forged]))
+    result = run(str(path), "--vkey", vkey(book))
+    assert result.exit_code == 1 and "不是用本账本的密钥签名的" in result.output
+
+
+def test_a_checkpoint_that_does_not_cover_the_entry_fails(book, tmp_path):
+    (bundle,) = book.bundles(book.sale2)
+    old_note = latest_checkpoint(book.engine).note
+    small = ORIGIN + "\n2\n" + base64.b64encode(bytes(32)).decode() + "\n"
+    from ledger.core.note import sign_note
+
+    short = sign_note(small, book.signer)  # a genuine signature over a tree of 2 entries
+    for bad in (
+        Bundle(bundle.leaf, bundle.leaf_index, 2, bundle.inclusion, short),
+        Bundle(bundle.leaf, bundle.leaf_index, bundle.tree_size, bundle.inclusion, short),
+    ):
+        result = run(str(write(tmp_path, "short.json", encode([bad]))), "--vkey", vkey(book))
+        assert result.exit_code == 1, result.output
+        assert "凭证中的检查点（共 2 条）不包含第 3 号条目" in result.output
+    assert old_note == bundle.checkpoint
+
+
+def test_an_edited_visible_amount_fails(book, slip, tmp_path):
+    edited = edit_visible(slip, b"(40,845.00", b"(40,845.50")
+    path = write(tmp_path, "edited.pdf", edited)
+    assert "40,845.50" in PdfReader(path).pages[0].extract_text()  # the edit took
+    result = run(str(path), "--vkey", vkey(book))
+    assert result.exit_code == 1
+    assert "打印内容被改动过：“金额”印的是“40,845.50元”，但日志记录是“40,845.00元”" in result.output
+
+
+def test_an_edited_ticket_number_fails(book, slip, tmp_path):
+    path = write(tmp_path, "edited.pdf", edit_visible(slip, b"(0000001)", b"(0000002)"))
+    result = run(str(path), "--vkey", vkey(book))
+    assert result.exit_code == 1 and "“票号”印的是“0000002”" in result.output
+
+
+def test_a_cut_down_printed_list_fails(book, parts, tmp_path):
+    base, data = parts
+    obj = json.loads(data)
+    obj["printed"] = [p for p in obj["printed"] if p["pointer"] != "/leaf/postings/3/amount"]
+    result = run(
+        str(write(tmp_path, "cut.pdf", pdf.attach(base, canonical_json(obj)))), "--vkey", vkey(book)
+    )
+    assert (
+        result.exit_code == 1 and "没有注明条目的全部关键信息" in result.output
+    assert "nothing binds the CO2E amount" in result.output
+    )
+
+
+def test_a_pdf_without_receipt_json_or_not_a_receipt_fails(book, parts, tmp_path):
+    base, _ = parts
+    result = run(str(write(tmp_path, "bare.pdf", base)), "--vkey", vkey(book))
+    assert result.exit_code == 1 and "没有附带证明" in result.output
+    result = run(str(write(tmp_path, "notes.txt", b"hello")), "--vkey", vkey(book))
+    assert result.exit_code == 1 and "既不是凭证 PDF" in result.output
+    result = run(str(tmp_path / "missing.pdf"), "--vkey", vkey(book))
+    assert result.exit_code == 1 and "核验未通过" in result.output
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_single_byte_changed_in_the_embedded_bundle_fails(book, parts, data):
+    base, good = parts
+    keys = [book.signer.verifier()]
+    position = data.draw(st.integers(0, len(good) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda b: b != good[position]), label="byte")
+    bad = good[:position] + bytes([value]) + good[position + 1 :]
+    with pytest.raises(ReceiptError):
+        verify.verify(pdf.attach(base, bad), keys)
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_single_byte_changed_in_receipt_json_fails(book, data):
+    good = encode(book.bundles(book.sale))
+    keys = [book.signer.verifier()]
+    position = data.draw(st.integers(0, len(good) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda b: b != good[position]), label="byte")
+    with pytest.raises(ReceiptError):
+        verify.verify(good[:position] + bytes([value]) + good[position + 1 :], keys)
+
+
+def test_the_unchanged_parts_verify(book, parts):
+    base, good = parts
+    (item,) = verify.verify(pdf.attach(base, good), [book.signer.verifier()])
+    assert item.entry.seq == book.sale
+    assert decode(good)[0].leaf_index == book.sale
