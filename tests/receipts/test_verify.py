@@ -172,10 +172,8 @@ def test_a_cut_down_printed_list_fails(book, parts, tmp_path):
     result = run(
         str(write(tmp_path, "cut.pdf", pdf.attach(base, canonical_json(obj)))), "--vkey", vkey(book)
     )
-    assert (
-        result.exit_code == 1 and "没有注明条目的全部关键信息" in result.output
+    assert result.exit_code == 1 and "没有注明条目的全部关键信息" in result.output
     assert "nothing binds the CO2E amount" in result.output
-    )
 
 
 def test_a_pdf_without_receipt_json_or_not_a_receipt_fails(book, parts, tmp_path):
