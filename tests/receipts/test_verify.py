@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -22,8 +23,10 @@ from ledger.core.canonical import canonical_json
 from ledger.core.note import Signer
 from ledger.receipts import pdf, verify
 from ledger.receipts.bundle import Bundle, ReceiptError, decode, encode
-from ledger.services.checkpoints import latest_checkpoint
-from tests.receipts.conftest import ORIGIN, PUBLIC_URL, SLIP, write
+from ledger.services.checkpoints import latest_checkpoint, sign_checkpoint
+from ledger.services.log import append_batch
+from ledger.storage.db import make_engine
+from tests.receipts.conftest import ORIGIN, PUBLIC_URL, SLIP, sale, write
 
 
 def run(*args: str, env: dict | None = None):
@@ -218,3 +221,57 @@ def test_the_unchanged_parts_verify(book, parts):
     (item,) = verify.verify(pdf.attach(base, good), [book.signer.verifier()])
     assert item.entry.seq == book.sale
     assert decode(good)[0].leaf_index == book.sale
+
+
+# --- online: today's log must extend the receipt's checkpoint ---------------------------------
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """``serve(engine)``: the app over ``engine``'s database, in a thread; its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.web.conftest import make_app
+
+    servers = []
+
+    def start(url: str) -> str:
+        app = make_app(url, tmp_path / f"instance{len(servers)}")
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append((server, app))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, app in servers:
+        server.shutdown()
+        app.extensions["ledger.engine"].dispose()
+
+
+def test_online_the_log_must_still_extend_the_receipt(book, slip, serve, sqlite_template, tmp_path):
+    path = write(tmp_path, "slip.pdf", slip)
+    url = serve(str(book.engine.url))
+    append_batch(book.engine, [sale("0000003")])
+    sign_checkpoint(book.engine, book.signer, ORIGIN)
+    result = run(str(path), "--vkey", vkey(book), "--online", url)
+    assert result.exit_code == 0, result.output
+    size = latest_checkpoint(book.engine).checkpoint.size
+    assert f"在线核验：今天的日志（{size} 条）与凭证所依据的检查点（4 条）一致。" in result.output
+
+    # Another history signed with the same key: the receipt alone still verifies, online not.
+    shutil.copyfile(sqlite_template, tmp_path / "rewritten.db")
+    rewritten = make_engine(f"sqlite:///{tmp_path / 'rewritten.db'}")
+    append_batch(rewritten, [sale(f"{n:07d}") for n in range(6)])
+    sign_checkpoint(rewritten, book.signer, ORIGIN)
+    result = run(str(path), "--vkey", vkey(book), "--online", serve(str(rewritten.url)))
+    assert result.exit_code == 1
+    assert "今天的日志与凭证中的检查点不一致：凭证开具之后，日志被改写过。" in result.output
+    rewritten.dispose()
+
+    result = run(str(path), "--vkey", vkey(book), "--online", "http://127.0.0.1:9")
+    assert result.exit_code == 1 and "无法连接服务器核验" in result.output
+    result = run(str(path), "--vkey", vkey(book), "--online", "file:///etc/passwd")
+    assert result.exit_code == 1 and "is not an http(s) address" in result.output
+    book.engine.dispose()
