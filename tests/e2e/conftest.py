@@ -59,8 +59,8 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The base URL of the app, served from a thread on a free port."""
+def live_app(tmp_path_factory):
+    """The app, served from a thread on a free port, and its base URL."""
     instance = tmp_path_factory.mktemp("e2e-instance")
     app = create_app(
         {
@@ -80,10 +80,16 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield app, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The base URL of the app."""
+    return live_app[1]
 
 
 @pytest.fixture(scope="session")
