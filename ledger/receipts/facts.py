@@ -4,33 +4,23 @@ its postings move), and how each value reads in Chinese or English.
 
 A kind's module describes its entries (:attr:`ledger.platform.EntryKind.describe`); an entry
 of a kind that does not, or that no loaded module declares, is described from its postings:
-how much money (元) and carbon (吨) moved, from which accounts to which, in words.
+how much money (元) and carbon (吨) moved, from which accounts to which, in words (the words
+the modules declare, :attr:`ledger.platform.Module.account_words`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ledger import formatting
 from ledger.core.entry import Entry, Posting
 from ledger.platform import N_, Account, Amount, Fact, FactValue, Moment, Registry, Term
-from ledger.platform.reading import PARTY_KINDS
+from ledger.platform.accounts import account_words
 from ledger.receipts.lang import Gettext
 
-#: Words for the components of account names (the root types, the organisations, common
-#: sub-accounts); other components are shown as they are.
-ACCOUNT_WORDS = {
-    "Assets": N_("assets"),
-    "Liabilities": N_("liabilities"),
-    "Equity": N_("equity"),
-    "Income": N_("income"),
-    "Expenses": N_("expenses"),
-    "Collective": N_("collective"),
-    "Buyer": N_("buyer"),
-    "Escrow": N_("escrow"),
-    "Household": N_("household"),
-}
-PARTY_WORDS = {"Village": N_("village"), "Court": N_("court"), "Bureau": N_("forestry bureau")}
+#: An account name → the account in words.
+AccountText = Callable[[str], str]
+
 #: (amount, paid from, paid to) labels per commodity.
 POSTING_LABELS = {
     "CNY": (N_("Amount"), N_("Paid from"), N_("Paid to")),
@@ -76,25 +66,23 @@ def posting_facts(postings: Sequence[Posting]) -> list[Fact]:
     return facts
 
 
-def account_words(name: str, gettext: Gettext) -> str:
-    """``Assets:Village:350428102201:Collective`` → ``资产 · 村 350428102201 · 集体``."""
-    parts = name.split(":")
-    words = []
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        if part in PARTY_KINDS and i + 1 < len(parts) and parts[i + 1].isdigit():
-            words.append(f"{gettext(PARTY_WORDS[part])} {parts[i + 1]}")
-            i += 2
-            continue
-        words.append(gettext(ACCOUNT_WORDS[part]) if part in ACCOUNT_WORDS else part)
-        i += 1
-    return " · ".join(words)
+def offline_accounts(reg: Registry, gettext: Gettext) -> AccountText:
+    """Accounts in words with no database (organisations by kind and code): ``Assets:Village:
+    350428102201:Collective`` → ``村 350428102201 集体账户``. With a database, pass
+    ``org_names`` (account key → name) to say ``常口村 集体账户``."""
+    return accounts_in_words(reg, gettext, {})
 
 
-def show(value: FactValue, lang: str, gettext: Gettext) -> str:
+def accounts_in_words(reg: Registry, gettext: Gettext, org_names: Mapping[str, str]) -> AccountText:
+    """Accounts in words (:func:`ledger.platform.accounts.account_words`), organisations by
+    the names in ``org_names`` where known."""
+    words = reg.account_words()
+    return lambda name: account_words(name, org_names.get, words, gettext)
+
+
+def show(value: FactValue, lang: str, gettext: Gettext, account: AccountText) -> str:
     """A fact's value as the reader reads it: money in 元, carbon in 吨 (with the kilograms),
-    times in Beijing time, terms translated, accounts in words, text as it is."""
+    times in Beijing time, terms translated, accounts in words (``account``), text as it is."""
     if isinstance(value, Amount):
         return formatting.amount(value.amount, value.commodity, lang)
     if isinstance(value, Moment):
@@ -102,16 +90,25 @@ def show(value: FactValue, lang: str, gettext: Gettext) -> str:
     if isinstance(value, Term):
         return gettext(value.text)
     if isinstance(value, Account):
-        words = account_words(value.name, gettext)
+        words = account(value.name)
         if value.amount is None:
             return words
-        share = show(value.amount, lang, gettext)
+        share = show(value.amount, lang, gettext, account)
         return f"{words}（{share}）" if lang == "zh" else f"{words} ({share})"
     return str(value)
 
 
-def shown_facts(entry: Entry, reg: Registry, lang: str, gettext: Gettext) -> list[tuple[str, str]]:
-    """:func:`entry_facts` as ``(label, value)`` text in ``lang``."""
+def shown_facts(
+    entry: Entry,
+    reg: Registry,
+    lang: str,
+    gettext: Gettext,
+    account: AccountText | None = None,
+) -> list[tuple[str, str]]:
+    """:func:`entry_facts` as ``(label, value)`` text in ``lang`` (accounts by ``account``,
+    else :func:`offline_accounts`)."""
+    account = account or offline_accounts(reg, gettext)
     return [
-        (gettext(label), show(value, lang, gettext)) for label, value in entry_facts(entry, reg)
+        (gettext(label), show(value, lang, gettext, account))
+        for label, value in entry_facts(entry, reg)
     ]

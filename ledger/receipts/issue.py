@@ -19,18 +19,21 @@ as it is rendered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from ledger.accounts import services as accounts
 from ledger.core.entry import Entry
+from ledger.core.errors import ValidationError
 from ledger.core.note import Signer
 from ledger.platform import registry
 from ledger.receipts import bundle, pdf
-from ledger.receipts.facts import shown_facts
+from ledger.receipts.facts import accounts_in_words, shown_facts
 from ledger.receipts.lang import gettext
 from ledger.receipts.pdf import Document, Field
+from ledger.storage.db import read_transaction
 
 #: A document, or how to make one from the entries it proves.
 DocumentSource = Document | Callable[[list[Entry]], Document]
@@ -47,15 +50,20 @@ class Issuer:
     log: str = "main"
 
 
-def entry_document(entries: Sequence[Entry], lang: str = "zh") -> Document:
-    """The generic receipt of entries: what each states (:mod:`.facts`), one after another."""
+def entry_document(
+    entries: Sequence[Entry], lang: str = "zh", org_names: Mapping[str, str] | None = None
+) -> Document:
+    """The generic receipt of entries: what each states (:mod:`.facts`), one after another,
+    organisations by their names in ``org_names`` (account key → name) where known."""
     _ = gettext(lang)
     reg = registry()
+    account = accounts_in_words(reg, _, org_names or {})
     fields: list[Field] = []
     for n, entry in enumerate(entries, 1):
         prefix = f"({n}) " if len(entries) > 1 else ""
         fields.extend(
-            Field(prefix + label, value) for label, value in shown_facts(entry, reg, lang, _)
+            Field(prefix + label, value)
+            for label, value in shown_facts(entry, reg, lang, _, account)
         )
     return Document(title=_("Ledger record receipt"), fields=tuple(fields))
 
@@ -69,15 +77,22 @@ def issue_each(
     """One PDF per ``(seqs, document)`` request, in order. Every bundle is built first, against
     one checkpoint (signed now if the latest does not cover every entry); then each PDF is
     rendered and yielded. A document of None is the generic receipt of its entries."""
+    if not requests or not all(wanted for wanted, _ in requests):
+        raise ValidationError("receipt.no_seq", "every receipt proves at least one entry")
     seqs = [seq for wanted, _ in requests for seq in wanted]
     built = bundle.build(engine, seqs, issuer.signer, issuer.origin, issuer.log)
+    with read_transaction(engine) as conn:
+        org_names = {org.account_key: org.name for org in accounts.list_orgs(conn)}
     start = 0
     for wanted, source in requests:
         mine = built[start : start + len(wanted)]
         start += len(wanted)
         if source is None or callable(source):
             entries = [b.entry() for b in mine]
-            document = entry_document(entries, lang) if source is None else source(entries)
+            if source is None:
+                document = entry_document(entries, lang, org_names)
+            else:
+                document = source(entries)
         else:
             document = source
         yield pdf.render(document, mine, public_url=issuer.public_url, lang=lang)

@@ -40,6 +40,7 @@ from ledger.storage.db import read_transaction
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message
+from ledger.webkit.words import account_label
 
 bp = Blueprint("receipts", __name__, url_prefix=LINK_PATH, template_folder="templates")
 authz.protect(bp, {}, default=authz.PUBLIC)
@@ -94,7 +95,7 @@ def _lang() -> str:
 
 def _proven(entry: Entry, size: int) -> Proven:
     lang = _lang()
-    facts = shown_facts(entry, registry(), lang, gettext)
+    facts = shown_facts(entry, registry(), lang, gettext, account_label)
     return Proven(entry.seq, entry.leaf_hash.hex(), facts, size)
 
 
