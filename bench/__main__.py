@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
-Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``) and ``--no-postgres``
-for a quick look; a full run is what ``make bench`` does.
+Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``) and
+``--no-postgres`` for a quick look; a full run is what ``make bench`` does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, prove, verify
+from bench import append, prove, receipts, verify
 from bench.common import (
     RESULTS_PATH,
     print_table,
@@ -27,7 +27,7 @@ from bench.common import (
     write_results,
 )
 
-SUITES = ("append", "verify", "prove")
+SUITES = ("append", "verify", "prove", "receipts")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(verify.run(engine, "verify.sqlite", Path(workdir)))
             if "prove" in only:
                 results.extend(prove.run(engine, "sqlite"))
+    if "receipts" in only:
+        results.append(receipts.run())
 
     print()
     print_table(results)

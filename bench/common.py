@@ -50,15 +50,22 @@ class Result:
         return row
 
 
-def rate_result(name: str, count: int, seconds: float, ceiling_seconds: float, min_ratio: float):
-    """A throughput figure (``count`` items in ``seconds``) against its ceiling."""
+def rate_result(
+    name: str,
+    count: int,
+    seconds: float,
+    ceiling_seconds: float,
+    min_ratio: float,
+    unit: str = "entries/s",
+):
+    """A throughput figure (``count`` items in ``seconds``, in ``unit``) against its ceiling."""
     value = count / seconds
     ceiling = count / ceiling_seconds
     ratio = value / ceiling
     return Result(
         name,
         round(value, 1),
-        "entries/s",
+        unit,
         round(ceiling, 1),
         round(ratio, 3),
         f">= {min_ratio} ratio",

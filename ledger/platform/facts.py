@@ -10,7 +10,7 @@
   shown in 吨);
 - :class:`Moment`: a stored UTC time, shown in Beijing time;
 - :class:`Term`: a word marked with ``N_``, shown translated (a kind of retirement, a role);
-- :class:`Account`: an account, shown in words (村 350428102201 · 集体), with an amount if
+- :class:`Account`: an account, shown in words (常口村 集体账户), with an amount if
   one side of an entry has several.
 
 Pure: no formatting here, so a describe function stays a plain function of the leaf.

@@ -9,8 +9,8 @@ Values a field takes from the entry (:class:`Bound`) are printed from the leaf a
 the bundle's ``printed`` items, so ``receipt verify`` can tell when the visible text was edited.
 
 The text is set in WenQuanYi Micro Hei (``fonts/``), embedded as a subset, so a receipt prints
-on a machine with no Chinese fonts. reportlab runs with ``invariant=1`` and the attachment is
-added without dates: the same document and bundles give the same bytes.
+on a machine with no Chinese fonts. reportlab runs with ``invariant=1`` and writes the
+attachment itself (no dates): the same document and bundles give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,13 +23,21 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
-from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFDocument,
+    PDFName,
+    PDFStream,
+    PDFString,
+    PDFZCompress,
+)
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -48,6 +56,7 @@ from ledger.receipts.bundle import Bundle, Printed, receipt_view
 from ledger.receipts.lang import gettext as catalog
 from ledger.receipts.printed import COLON, value_text
 
+ATTACHMENT = "receipt.json"
 FONT_FILE = Path(__file__).with_name("fonts") / "wqy-microhei.ttc"
 FONT = "WenQuanYiMicroHei"
 MONO = "WenQuanYiMicroHeiMono"
@@ -204,9 +213,32 @@ class QRCode(Flowable):
                 canvas.rect((start + 4) * module, top, (x - start) * module, module, 0, 1)
 
 
-def _page_canvas(title: str, number: str, footer: str, page_label: str):
+def _embed(document: PDFDocument, name: str, data: bytes) -> None:
+    """Attach ``data`` to the PDF being written as the embedded file ``name`` (PDF 32000-1
+    §7.11.4: the catalog's ``/Names /EmbeddedFiles`` tree, one file specification)."""
+    stream = PDFStream(
+        PDFDictionary(
+            {"Type": PDFName("EmbeddedFile"), "Params": PDFDictionary({"Size": len(data)})}
+        ),
+        content=data,
+        filters=[PDFZCompress],
+    )
+    spec = PDFDictionary(
+        {
+            "Type": PDFName("Filespec"),
+            "F": PDFString(name),
+            "UF": PDFString(name),
+            "EF": PDFDictionary({"F": document.Reference(stream)}),
+        }
+    )
+    names = PDFArray([PDFString(name), document.Reference(spec)])
+    document.Catalog.Names = PDFDictionary({"EmbeddedFiles": PDFDictionary({"Names": names})})
+
+
+def _page_canvas(title: str, number: str, footer: str, page_label: str, attachment: bytes | None):
     """A canvas class that writes, on every page, the title and number at the top and the
-    footer and ``page_label`` (``第 %(page)d 页，共 %(pages)d 页``) at the bottom."""
+    footer and ``page_label`` (``第 %(page)d 页，共 %(pages)d 页``) at the bottom, and attaches
+    ``attachment`` (if any) as ``receipt.json``."""
 
     class PageCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -223,6 +255,8 @@ def _page_canvas(title: str, number: str, footer: str, page_label: str):
                 self.__dict__.update(state)
                 self._decorate(n, pages)
                 Canvas.showPage(self)
+            if attachment is not None:
+                _embed(self._doc, ATTACHMENT, attachment)
             Canvas.save(self)
 
         def _decorate(self, page: int, pages: int) -> None:
@@ -421,7 +455,7 @@ def render(
     :class:`Bound` fields count them), with ``receipt.json`` attached. Raises ValueError when a
     bound field names an entry the document does not prove or a value its format cannot
     print, or when two bound fields share a label."""
-    return attach(*layout(document, bundles, public_url=public_url, lang=lang))
+    return layout(document, bundles, public_url=public_url, lang=lang)[0]
 
 
 def layout(
@@ -431,10 +465,11 @@ def layout(
     public_url: str,
     lang: str = "zh",
     qr: bool = True,
+    embed: bool = True,
 ) -> tuple[bytes, bytes]:
-    """The steps of :func:`render` before the attachment: the PDF without ``receipt.json``, and
-    the ``receipt.json`` (the bundles with their ``printed`` items). ``qr=False`` leaves the QR
-    codes out (the benchmark's ceiling: reportlab alone)."""
+    """:func:`render`'s PDF and the ``receipt.json`` it carries (the bundles with their
+    ``printed`` items). ``embed=False`` leaves the file out of the PDF and ``qr=False`` the QR
+    codes (tests attach files of their own; the benchmark's ceiling is reportlab alone)."""
     if not bundles:
         raise ValueError("a receipt proves at least one entry")
     proofs = []
@@ -448,13 +483,15 @@ def layout(
         if isinstance(f.value, Bound) and not 0 <= f.value.entry < len(proofs):
             raise ValueError(f"field {f.label!r} is bound to entry {f.value.entry}, not proven")
     _ = catalog(lang)
-    story = _story(document, proofs, lang, qr)
+    story = _story(document, proofs, lang, qr)  # fills each proof's printed items
+    receipt_json = bundles_.encode([p.bundle.with_printed(p.printed) for p in proofs])
     origin = proofs[0].bundle.checkpoint.split("\n", 1)[0]
     canvas = _page_canvas(
         document.title,
         document.number,
         _("%(origin)s · verifiable offline") % {"origin": origin},
         _("Page %(page)d of %(pages)d"),
+        receipt_json if embed else None,
     )
     out = io.BytesIO()
     template = SimpleDocTemplate(
@@ -472,14 +509,4 @@ def layout(
         initialFontName=FONT,
     )
     template.build(story, canvasmaker=canvas)
-    final = [p.bundle.with_printed(p.printed) for p in proofs]
-    return out.getvalue(), bundles_.encode(final)
-
-
-def attach(pdf: bytes, receipt_json: bytes) -> bytes:
-    """``pdf`` with ``receipt_json`` attached as the embedded file ``receipt.json``."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.add_attachment("receipt.json", receipt_json)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return out.getvalue(), receipt_json

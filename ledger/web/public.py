@@ -171,4 +171,3 @@ def proof(seq: int):
         signed=signed,
         proof=shown,
     )
-
