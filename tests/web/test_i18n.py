@@ -134,6 +134,18 @@ def test_compiled_catalogs_match_their_sources(name, lang):
     assert compiled == translated, "run `make i18n` (pybabel compile)"
 
 
+def test_a_message_in_two_catalogs_has_one_translation():
+    """The app merges the catalogs into one (a module's over the shell's), so a message both
+    declare must read the same in both, or one of them changes the other's pages."""
+    seen: dict[tuple, tuple[str, object]] = {}
+    for name, cat in CATALOGS.items():
+        for m in catalog(po_path(cat, "zh")):
+            if not m.id:
+                continue
+            first = seen.setdefault(norm(m.id), (name, norm(m.string)))
+            assert first[1] == norm(m.string), (m.id, first, (name, m.string))
+
+
 ALLOWED_LITERALS = {"doc.anchor"}  # an example entry kind, a code rather than a word
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.S)
 
