@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 import segno
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -172,7 +172,6 @@ def styles() -> dict[str, ParagraphStyle]:
             "small", parent=base, fontName=MONO, fontSize=6.5, leading=9, alignment=TA_CENTER
         ),
         "caption": ParagraphStyle("caption", parent=base, fontSize=9, alignment=TA_CENTER),
-        "number": ParagraphStyle("number", parent=base, fontSize=10, alignment=TA_RIGHT),
     }
 
 

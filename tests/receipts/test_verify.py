@@ -285,3 +285,26 @@ def test_online_the_log_must_still_extend_the_receipt(book, slip, serve, sqlite_
     result = run(str(path), "--vkey", vkey(book), "--online", "file:///etc/passwd")
     assert result.exit_code == 1 and "is not an http(s) address" in result.output
     book.engine.dispose()
+
+
+# --- receipt issue ----------------------------------------------------------------------------
+
+
+def test_receipt_issue_writes_a_pdf_or_a_bundle_that_verifies_with_the_instance_key(
+    instance, engine, tmp_path
+):
+    append_batch(engine, [sale("0000005"), sale("0000006")])
+    runner = CliRunner()
+    out = tmp_path / "r.pdf"
+    result = runner.invoke(main, ["receipt", "issue", "0", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert latest_checkpoint(engine).checkpoint.size == 2  # signed for the receipt
+    checked = run(str(out))  # the instance's own key
+    assert checked.exit_code == 0, checked.output
+    assert "证明了 2 条日志记录" in checked.output and "(2) 条目序号" not in checked.output
+    bundle = tmp_path / "r.json"
+    assert runner.invoke(main, ["receipt", "issue", "1", "-o", str(bundle)]).exit_code == 0
+    assert run(str(bundle)).exit_code == 0
+    refused = runner.invoke(main, ["receipt", "issue", "7", "-o", str(tmp_path / "x.pdf")])
+    assert refused.exit_code == 2 and "the log has no entry 7 yet" in refused.output
+    assert not (tmp_path / "x.pdf").exists()
