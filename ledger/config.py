@@ -31,6 +31,8 @@ RANGES = {
     "remember_days": (0, 30),
     "argon2_parallelism": (1, 16),
     "address_retention_days": (1, 365),
+    "checkpoint_minutes": (1, 1440),
+    "reconcile_grace_days": (0, 365),
 }
 #: The least password-hashing cost accepted outside development (OWASP's argon2id minimum:
 #: 19 MiB of memory, 2 passes).
@@ -65,6 +67,9 @@ class Settings:
         each password at its next sign-in.
       address_retention_days: how long the client addresses of sign-ins are kept
         (:mod:`ledger.accounts.addresses`).
+      checkpoint_minutes: how often the scheduler signs a checkpoint when the log has grown.
+      reconcile_grace_days: how long after a retirement in the log the registry may take to
+        show it before reconciliation reports it missing.
     """
 
     instance_path: Path = Path("instance")
@@ -81,6 +86,8 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     address_retention_days: int = 90
+    checkpoint_minutes: int = 60
+    reconcile_grace_days: int = 14
 
     @property
     def keys_dir(self) -> Path:
@@ -115,6 +122,8 @@ _INTS = {
     "argon2_memory_kib",
     "argon2_parallelism",
     "address_retention_days",
+    "checkpoint_minutes",
+    "reconcile_grace_days",
 }
 
 

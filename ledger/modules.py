@@ -12,4 +12,5 @@ MODULES = (
     "ledger.vault.module:MODULE",
     "ledger.accounts.module:MODULE",
     "ledger.receipts.module:MODULE",
+    "ledger.scheduler.module:MODULE",
 )

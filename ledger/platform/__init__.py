@@ -4,6 +4,7 @@ entry (:mod:`.reading`), and the values an entry's description is made of (:mod:
 Pure: no Flask, no database."""
 
 from ledger.platform.facts import Account, Amount, Fact, FactValue, Moment, Term
+from ledger.platform.jobs import Cron, Every, Plan, ScheduledJob
 from ledger.platform.module import N_, EntryKind, Module, NavItem
 from ledger.platform.reading import PUBLIC_ONLY, ReadScope
 from ledger.platform.registry import Registry, RegistryError, registry, using
@@ -13,15 +14,19 @@ __all__ = [
     "PUBLIC_ONLY",
     "Account",
     "Amount",
+    "Cron",
     "EntryKind",
+    "Every",
     "Fact",
     "FactValue",
     "Module",
     "Moment",
     "NavItem",
+    "Plan",
     "ReadScope",
     "Registry",
     "RegistryError",
+    "ScheduledJob",
     "Term",
     "registry",
     "using",

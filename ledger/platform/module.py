@@ -112,7 +112,8 @@ class Module:
       translations: import path of the package whose ``translations/`` folder holds the
         module's message catalogs, or None.
       demo: path of ``seed(ctx) -> list[str]`` that adds demo data (``init --demo``).
-      jobs: paths of scheduler job declarations.
+      jobs: paths of its job declarations: :class:`ledger.platform.jobs.ScheduledJob`
+        records (periodic work the scheduler process runs, keyed by job and scheduled time).
     """
 
     name: str

@@ -289,7 +289,9 @@ def verra_vintage(v: tuple[str, ...], formats: tuple[str, ...]) -> str:
 def gs_serial(v: tuple[str, ...]) -> tuple[str, int, int]:
     m = _GS_SERIAL.fullmatch(v[SERIAL].strip())
     if m is None:
-        raise _bad_serial(v[SERIAL], "GS1-1-{country}-GS{id}-{type}-{vintage}-{batch}-{start}-{end}")
+        raise _bad_serial(
+            v[SERIAL], "GS1-1-{country}-GS{id}-{type}-{vintage}-{batch}-{start}-{end}"
+        )
     _same_project(m[2], v[PROJECT])
     return m[1], int(m[4]), int(m[5])
 

@@ -38,7 +38,12 @@ def test_verra_current_header_bom_crlf_and_awkward_fields():
         RegistryRetirement,
     ]
     first = rows[0]
-    assert (first.registry, first.block, first.start, first.end) == ("verra", "", 100000001, 100028571)
+    assert (first.registry, first.block, first.start, first.end) == (
+        "verra",
+        "",
+        100000001,
+        100028571,
+    )
     assert first.quantity == 28_571  # "28,571"
     assert first.project == "1529"
     assert first.vintage == "2019-01-01/2019-12-31"
@@ -166,7 +171,7 @@ def test_reading_streams_row_by_row():
     """The reader yields the first row before the stream is read to its end (it takes any
     iterable of byte lines: a file, a buffered HTTP response)."""
     header = (DATA / "climate_action_reserve.csv").read_bytes().split(b"\r\n")[0]
-    row = b'2019,CAR-1-US-1-1-1-CA-2019-1 to 1,1,CAR1,P,US,A,03/15/2021,V,\r\n'
+    row = b"2019,CAR-1-US-1-1-1-CA-2019-1 to 1,1,CAR1,P,US,A,03/15/2021,V,\r\n"
 
     sent = []
 

@@ -1,0 +1,1 @@
+"""The scheduler module's Alembic revisions: its own branch, labelled ``scheduler``."""
