@@ -1,1 +1,2 @@
-"""Registry reconciliation: registry sources, imports of their retirements, matching against the log's retirements, and findings."""
+"""Registry reconciliation: registry sources, imports of their retirements, matching against
+the log's retirements, and findings."""
