@@ -1,9 +1,10 @@
 """Reading registry exports: one :class:`Layout` per format, one streaming reader for all.
 
 :func:`read` turns a file (a binary stream) into ``RegistryRetirement``, ``IssuanceRow`` and
-``RowError`` records (:mod:`ledger.reconcile.model`), one row at a time: a 1,000,000-row export is never held in memory. It reads UTF-8
-with or without a byte-order mark (or the encoding a mapping names), CRLF or LF line endings,
-quoted fields with commas, line breaks and Chinese in them. A row with no retirement date is an
+``RowError`` records (:mod:`ledger.reconcile.model`), one row at a time: a 1,000,000-row
+export is never held in memory. It reads UTF-8 with or without a byte-order mark (or the
+encoding a mapping names), CRLF or LF line endings, quoted fields with commas, line breaks and
+Chinese in them. A row with no retirement date is an
 issuance row. The formats (columns and serial shapes are in ``docs/reconcile.md``):
 
 - ``verra``: the Verra VCS export, current header (``Region, Country``, ``Credit Type``…) and

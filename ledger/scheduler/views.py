@@ -3,6 +3,7 @@ run is going the page reloads itself every few seconds (a meta refresh: no scrip
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template
@@ -44,10 +45,8 @@ def _error(error: dict) -> str:
     messages = registry().messages()
     text = _(messages[code]) if isinstance(code, str) and code in messages else None
     text = text or _("The run failed.")
-    try:
+    with contextlib.suppress(KeyError, TypeError, ValueError):
         text = text % error if "%(" in text else text
-    except (KeyError, TypeError, ValueError):
-        pass
     line = error.get("line")
     return _("Line %(line)d: %(text)s", line=line, text=text) if type(line) is int else text
 
