@@ -13,4 +13,5 @@ MODULES = (
     "ledger.accounts.module:MODULE",
     "ledger.receipts.module:MODULE",
     "ledger.scheduler.module:MODULE",
+    "ledger.reconcile.module:MODULE",
 )

@@ -62,8 +62,12 @@ def parse_mapping(data: bytes, *, csv_form: bool = False) -> Layout:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _refuse("it is not UTF-8 text") from None
-    spec = _from_csv(text) if csv_form else _from_json(text)
-    return layout_of(spec)
+    return layout_of(spec_of(text, csv_form=csv_form))
+
+
+def spec_of(text: str, *, csv_form: bool = False) -> dict[str, Any]:
+    """A mapping's text (JSON, or the two-column CSV form) as a dict (not yet checked)."""
+    return _from_csv(text) if csv_form else _from_json(text)
 
 
 def _from_json(text: str) -> dict[str, Any]:

@@ -1,0 +1,279 @@
+"""Importing a registry export: every retirement row stored once, the file anchored in the log.
+
+:func:`import_file` guarantees:
+
+- **streams**: the file is read twice, a row at a time (its SHA-256 first, then its rows),
+  and rows are written in chunks: a 1,000,000-row export is never in memory;
+- **all or nothing**: rows, the import record and the ``reconcile.import`` entry that anchors
+  the file's digest are written in one transaction; a file with any bad row writes nothing and
+  is refused with every bad row and its line (:class:`~ledger.core.errors.ValidationError`
+  ``reconcile.rows``, ``details["errors"]``);
+- **idempotent**: a row is stored once per registry (by the digest of the row as written), so
+  a newer export that repeats older rows adds only the new ones (``already_imported`` counts
+  the others); the same file twice adds nothing and appends no second entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ledger.core.entry import EntryDraft
+from ledger.core.errors import ValidationError
+from ledger.reconcile.formats import Layout, read
+from ledger.reconcile.model import IssuanceRow, RegistryRetirement, RowError
+from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
+from ledger.services.anchors import file_digest
+from ledger.services.log import append
+from ledger.storage.db import read_transaction, write_transaction
+
+IMPORT_KIND = "reconcile.import"
+RETIREMENT = RegistryRetirementRow.__table__
+IMPORT = ReconcileImport.__table__
+CHUNK = 5000
+#: The most bad rows a refusal lists (it counts them all).
+MAX_REPORTED = 1000
+
+_COLUMNS = (
+    "registry",
+    "block",
+    "serial_start",
+    "serial_end",
+    "quantity",
+    "project",
+    "vintage",
+    "retired_on",
+    "beneficiary",
+    "reason",
+    "details",
+    "serial",
+    "row_sha256",
+    "file_sha256",
+    "line",
+)
+
+
+def _insert_sql(dialect: str) -> str:
+    marks = ", ".join(["?" if dialect == "sqlite" else "%s"] * len(_COLUMNS))
+    head = "INSERT OR IGNORE INTO" if dialect == "sqlite" else "INSERT INTO"
+    tail = "" if dialect == "sqlite" else " ON CONFLICT ON CONSTRAINT uq_registry_retirement_row"
+    tail += "" if dialect == "sqlite" else " DO NOTHING"
+    return f"{head} registry_retirement ({', '.join(_COLUMNS)}) VALUES ({marks}){tail}"
+
+
+_SQL = {name: _insert_sql(name) for name in ("sqlite", "postgresql")}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the file (``registry``, ``file_sha256``, ``size``), the entry that
+    anchors it (``seq``; for a file imported before, that first entry), the retirement rows
+    it added, the issuance rows it skipped, the rows already stored, and the findings the
+    matching that followed recorded, by class."""
+
+    registry: str
+    file_sha256: str
+    size: int
+    seq: int
+    retirements: int
+    issuance_rows_skipped: int
+    already_imported: int
+    findings: dict[str, int] = field(default_factory=dict)
+    repeated: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The command line's ``--json`` answer."""
+        return {
+            "retirements": self.retirements,
+            "issuance_rows_skipped": self.issuance_rows_skipped,
+            "already_imported": self.already_imported,
+            "findings": dict(self.findings),
+        }
+
+
+def validate_import(body: dict, where: str) -> list[ValidationError]:
+    """A ``reconcile.import`` body: ``registry``, ``format``, ``source``, ``file_sha256``,
+    ``size``, ``retirements``, ``issuance_rows_skipped``, ``already_imported``."""
+    errors = []
+    expected = {
+        "registry",
+        "format",
+        "source",
+        "file_sha256",
+        "size",
+        "retirements",
+        "issuance_rows_skipped",
+        "already_imported",
+    }
+    if set(body) != expected:
+        return [ValidationError("reconcile.import", f"{where}: fields must be {sorted(expected)}")]
+    sha = body["file_sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and set(sha) <= set("0123456789abcdef")):
+        errors.append(ValidationError("reconcile.import", f"{where}: file_sha256: 64 hex digits"))
+    for key in ("size", "retirements", "issuance_rows_skipped", "already_imported"):
+        if type(body[key]) is not int or body[key] < 0:
+            errors.append(ValidationError("reconcile.import", f"{where}: {key}: an integer >= 0"))
+    for key in ("registry", "format", "source"):
+        if not isinstance(body[key], str) or len(body[key]) > 48:
+            errors.append(ValidationError("reconcile.import", f"{where}: {key}: short text"))
+    return errors
+
+
+def earlier_import(conn: Connection, registry: str, sha256: str) -> Any:
+    return conn.execute(
+        select(IMPORT).where(IMPORT.c.registry == registry, IMPORT.c.file_sha256 == sha256)
+    ).one_or_none()
+
+
+def _repeat(row: Any) -> ImportResult:
+    return ImportResult(
+        row.registry,
+        row.file_sha256,
+        row.size,
+        row.seq,
+        0,
+        row.issuance_rows_skipped,
+        row.retirements + row.already_imported,
+        repeated=True,
+    )
+
+
+def _rows(
+    path: Path, layout: Layout, sha256: str, counts: dict[str, int], errors: list[RowError]
+) -> Iterator[list[tuple]]:
+    """The file's retirement rows as insert tuples, in chunks (counting issuance rows and
+    collecting bad rows as it goes; after the first bad row nothing more is yielded)."""
+    chunk: list[tuple] = []
+    with Path(path).open("rb") as fh:
+        for row in read(fh, layout):
+            if type(row) is RegistryRetirement:
+                if errors:
+                    continue
+                chunk.append(
+                    (
+                        row.registry,
+                        row.block,
+                        row.start,
+                        row.end,
+                        row.quantity,
+                        row.project,
+                        row.vintage,
+                        row.retired_on,
+                        row.beneficiary,
+                        row.reason,
+                        row.details,
+                        row.serial,
+                        row.row_sha256,
+                        sha256,
+                        row.line,
+                    )
+                )
+                counts["rows"] += 1
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+            elif type(row) is IssuanceRow:
+                counts["issuance"] += 1
+            else:
+                counts["errors"] += 1
+                if len(errors) < MAX_REPORTED:
+                    errors.append(row)
+    if chunk and not errors:
+        yield chunk
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    layout: Layout,
+    *,
+    actor: str,
+    source: str = "",
+    match: Callable[[Engine, str], dict[str, int]] | None = None,
+) -> ImportResult:
+    """Import the registry export at ``path`` read with ``layout`` (see the module text),
+    then run ``match(engine, registry)`` (the matching that records findings)."""
+    try:
+        sha256, size = file_digest(path)
+    except OSError as exc:
+        raise ValidationError("reconcile.file", f"cannot read {path}: {exc.strerror}") from None
+    registry = layout.registry
+    with read_transaction(engine) as conn:
+        earlier = earlier_import(conn, registry, sha256)
+    if earlier is not None:
+        return _repeat(earlier)
+    try:
+        result = _import(engine, path, layout, sha256, size, actor, source)
+    except IntegrityError:  # the same file, imported by another process just now
+        with read_transaction(engine) as conn:
+            earlier = earlier_import(conn, registry, sha256)
+        if earlier is None:
+            raise
+        return _repeat(earlier)
+    if match is not None:
+        return ImportResult(**{**result.__dict__, "findings": match(engine, registry)})
+    return result
+
+
+def _import(
+    engine: Engine, path: Path, layout: Layout, sha256: str, size: int, actor: str, source: str
+) -> ImportResult:
+    counts = {"rows": 0, "issuance": 0, "errors": 0}
+    errors: list[RowError] = []
+    added = 0
+    with write_transaction(engine) as conn:
+        sql = _SQL[conn.dialect.name]
+        for chunk in _rows(path, layout, sha256, counts, errors):
+            added += conn.exec_driver_sql(sql, chunk).rowcount
+        if errors:
+            raise ValidationError(
+                "reconcile.rows",
+                f"{counts['errors']:,} rows of the file cannot be read; nothing was imported",
+                {"errors": [e.as_dict() for e in errors], "count": counts["errors"]},
+            )
+        body = {
+            "registry": layout.registry,
+            "format": layout.key,
+            "source": source,
+            "file_sha256": sha256,
+            "size": size,
+            "retirements": added,
+            "issuance_rows_skipped": counts["issuance"],
+            "already_imported": counts["rows"] - added,
+        }
+        (entry,) = append(conn, [EntryDraft(IMPORT_KIND, body, actor)])
+        conn.execute(
+            insert(IMPORT).values(
+                registry=layout.registry,
+                file_sha256=sha256,
+                size=size,
+                seq=entry.seq,
+                source=source,
+                format=layout.key,
+                retirements=added,
+                issuance_rows_skipped=counts["issuance"],
+                already_imported=counts["rows"] - added,
+                imported_at=entry.time,
+                actor=actor,
+            )
+        )
+    return ImportResult(
+        layout.registry,
+        sha256,
+        size,
+        entry.seq,
+        added,
+        counts["issuance"],
+        counts["rows"] - added,
+    )
+
+
+def imports(engine: Engine, limit: int = 50) -> list[Any]:
+    """The latest imports, newest first."""
+    with read_transaction(engine) as conn:
+        return conn.execute(select(IMPORT).order_by(IMPORT.c.id.desc()).limit(limit)).all()

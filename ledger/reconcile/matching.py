@@ -1,0 +1,276 @@
+"""Matching by serial overlap: interval arithmetic over sorted ranges, never one row per serial.
+
+Ranges overlap only within one registry and one numbering block. Two sweeps:
+
+- :func:`registry_doubles`: the registry's own rows, sorted by start; a row that starts
+  before the furthest end seen so far in its block retires serials twice
+  (``double_retirement``);
+- :func:`compare`: the log's retirements (:class:`LogRetirement`) against the registry's rows,
+  both sorted: for each log retirement the registry rows that overlap it decide
+  ``matched`` (one row, the same range, the same beneficiary), ``beneficiary_mismatch``,
+  ``quantity_mismatch`` (the rows cover the range partly, or more than it) or, once the grace
+  period has passed with nothing, ``missing_in_registry``; registry rows over serials the log
+  tracks (:class:`Tracked`) that no log retirement explains are ``unknown_retirement``; two
+  log retirements of one serial are ``double_retirement``.
+
+Both run in O(n log n) for the sorts and O(n + k) for the sweeps (k the overlaps found).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select
+
+from ledger.reconcile.findings import (
+    BENEFICIARY,
+    DOUBLE,
+    MATCHED,
+    MISSING,
+    QUANTITY,
+    UNKNOWN,
+    Found,
+    record,
+)
+from ledger.reconcile.imports import RETIREMENT
+from ledger.reconcile.sources import SOURCE
+from ledger.services.projections import stream
+from ledger.storage.db import read_transaction
+
+ACTOR = "reconcile"
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRange:
+    """A registry row as matching sees it."""
+
+    block: str
+    start: int
+    end: int
+    sha256: str
+    beneficiary: str
+    retired_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogRetirement:
+    """A retirement the log records, in registry serials: ``seq`` of its entry, the block and
+    range, who it was for (``beneficiary``: a name or a case number, or ``""`` when the log
+    names a person only by a vault code, which is then not compared), its date and the
+    bureaus it concerns."""
+
+    seq: int
+    block: str
+    start: int
+    end: int
+    beneficiary: str
+    retired_on: str
+    divisions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """Serials the log tracks (a lot issued in the log), in registry serials."""
+
+    block: str
+    start: int
+    end: int
+    divisions: tuple[str, ...]
+
+
+def same_party(log_name: str, registry_name: str) -> bool:
+    """Whether two ways of writing a beneficiary name the same one: compared after NFKC
+    (full-width brackets and letters become half-width), without spaces, case-folded."""
+
+    def norm(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+    return norm(log_name) == norm(registry_name)
+
+
+def registry_doubles(
+    rows: Iterable[RegistryRange], registry: str, divisions: Sequence[str]
+) -> Iterator[Found]:
+    """Serials a registry retired twice, from its rows sorted by (block, start, end)."""
+    furthest: RegistryRange | None = None
+    for row in rows:
+        if furthest is not None and furthest.block == row.block and row.start <= furthest.end:
+            lo, hi = row.start, min(row.end, furthest.end)
+            yield Found(
+                DOUBLE,
+                registry,
+                row.block,
+                ((lo, hi),),
+                hi - lo + 1,
+                registry_rows=(furthest.sha256, row.sha256),
+                divisions=tuple(divisions),
+            )
+        if furthest is None or furthest.block != row.block or row.end > furthest.end:
+            furthest = row
+
+
+def _uncovered(start: int, end: int, covers: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``start..end`` outside ``covers`` (sorted by start)."""
+    gaps, at = [], start
+    for lo, hi in covers:
+        if hi < at:
+            continue
+        if lo > end:
+            break
+        if lo > at:
+            gaps.append((at, min(lo - 1, end)))
+        at = max(at, hi + 1)
+        if at > end:
+            break
+    if at <= end:
+        gaps.append((at, end))
+    return gaps
+
+
+def compare(
+    registry: str,
+    log: Sequence[LogRetirement],
+    rows: Sequence[RegistryRange],
+    tracked: Sequence[Tracked],
+    *,
+    missing_before: str,
+) -> Iterator[Found]:
+    """The findings of the log's retirements against the registry's rows of one registry
+    (see the module text). ``missing_before``: an ISO date; a log retirement dated before it
+    that the registry does not show is missing (later ones are given time)."""
+    rows_of: dict[str, list[RegistryRange]] = {}
+    for row in sorted(rows, key=lambda r: (r.block, r.start, r.end)):
+        rows_of.setdefault(row.block, []).append(row)
+    log = sorted(log, key=lambda r: (r.block, r.start, r.end))
+    yield from _log_doubles(registry, log)
+    explained: list[tuple[str, int, int]] = []
+    block, block_rows, j, active = None, [], 0, []
+    for item in log:
+        if item.block != block:
+            block, block_rows, j, active = item.block, rows_of.get(item.block, []), 0, []
+        while j < len(block_rows) and block_rows[j].start <= item.end:
+            active.append(block_rows[j])
+            j += 1
+        # Log retirements come by start: a row that ends before this one starts is done.
+        active = [r for r in active if r.end >= item.start]
+        overlapping = [r for r in active if r.start <= item.end]
+        explained.append((item.block, item.start, item.end))
+        yield from _judge(registry, item, overlapping, missing_before)
+    yield from _unknown(registry, [r for rs in rows_of.values() for r in rs], explained, tracked)
+
+
+def _judge(
+    registry: str, item: LogRetirement, overlapping: list[RegistryRange], missing_before: str
+) -> Iterator[Found]:
+    serials = ((item.start, item.end),)
+    size = item.end - item.start + 1
+    shas = tuple(r.sha256 for r in overlapping)
+    base = {"log_seqs": (item.seq,), "divisions": item.divisions, "registry_rows": shas}
+    if not overlapping:
+        if item.retired_on < missing_before:
+            yield Found(MISSING, registry, item.block, serials, size, **base)
+        return
+    if len(overlapping) == 1 and (overlapping[0].start, overlapping[0].end) == serials[0]:
+        row = overlapping[0]
+        if item.beneficiary and not same_party(item.beneficiary, row.beneficiary):
+            yield Found(BENEFICIARY, registry, item.block, serials, size, **base)
+        else:
+            yield Found(MATCHED, registry, item.block, serials, size, **base)
+        return
+    covered = sum(min(r.end, item.end) - max(r.start, item.start) + 1 for r in overlapping)
+    ranges = tuple(sorted({(min(r.start, item.start), max(r.end, item.end)) for r in overlapping}))
+    yield Found(QUANTITY, registry, item.block, ranges, abs(size - covered) or size, **base)
+
+
+def _log_doubles(registry: str, log: Sequence[LogRetirement]) -> Iterator[Found]:
+    furthest: LogRetirement | None = None
+    for item in log:
+        if furthest is not None and furthest.block == item.block and item.start <= furthest.end:
+            lo, hi = item.start, min(item.end, furthest.end)
+            yield Found(
+                DOUBLE,
+                registry,
+                item.block,
+                ((lo, hi),),
+                hi - lo + 1,
+                log_seqs=(furthest.seq, item.seq),
+                divisions=tuple(sorted({*furthest.divisions, *item.divisions})),
+            )
+        if furthest is None or furthest.block != item.block or item.end > furthest.end:
+            furthest = item
+
+
+def _unknown(
+    registry: str,
+    rows: Sequence[RegistryRange],
+    explained: list[tuple[str, int, int]],
+    tracked: Sequence[Tracked],
+) -> Iterator[Found]:
+    """Registry rows over tracked serials that no log retirement explains."""
+    by_block: dict[str, list[tuple[int, int]]] = {}
+    for block, lo, hi in sorted(explained):
+        by_block.setdefault(block, []).append((lo, hi))
+    lots: dict[str, list[Tracked]] = {}
+    for t in sorted(tracked, key=lambda t: (t.block, t.start)):
+        lots.setdefault(t.block, []).append(t)
+    for row in rows:
+        if row.block not in lots:
+            continue
+        for lo, hi in _uncovered(row.start, row.end, by_block.get(row.block, ())):
+            for lot in lots[row.block]:
+                a, b = max(lo, lot.start), min(hi, lot.end)
+                if a <= b:
+                    yield Found(
+                        UNKNOWN,
+                        registry,
+                        row.block,
+                        ((a, b),),
+                        b - a + 1,
+                        registry_rows=(row.sha256,),
+                        divisions=lot.divisions,
+                    )
+
+
+# --- against the database -------------------------------------------------------------------
+
+
+def registry_rows(conn: Connection, registry: str) -> Iterator[RegistryRange]:
+    """The registry's rows, sorted by (block, start, end), streamed."""
+    t = RETIREMENT.c
+    stmt = (
+        select(t.block, t.serial_start, t.serial_end, t.row_sha256, t.beneficiary, t.retired_on)
+        .where(t.registry == registry)
+        .order_by(t.block, t.serial_start, t.serial_end)
+    )
+    for r in stream(conn, stmt):
+        yield RegistryRange(
+            r.block,
+            r.serial_start,
+            r.serial_end,
+            bytes(r.row_sha256).hex(),
+            r.beneficiary,
+            r.retired_on,
+        )
+
+
+def source_divisions(conn: Connection, registry: str) -> list[str]:
+    """The divisions of the bureaus with a source of this registry."""
+    divisions = set()
+    for s in conn.execute(select(SOURCE.c.format, SOURCE.c.mapping, SOURCE.c.division)):
+        named = json.loads(s.mapping).get("registry") if s.format == "mapping" else s.format
+        if named == registry:
+            divisions.add(s.division)
+    return sorted(divisions)
+
+
+def match_registry(engine: Engine, registry: str, divisions: Sequence[str] = ()) -> dict[str, int]:
+    """Match one registry's rows and record the findings not recorded before; returns how
+    many of each class were new. Registry-only findings concern ``divisions`` and the bureaus
+    with a source of this registry."""
+    with read_transaction(engine) as conn:
+        concerned = sorted({*divisions, *source_divisions(conn, registry)})
+        found = list(registry_doubles(registry_rows(conn, registry), registry, concerned))
+    return record(engine, found, ACTOR)

@@ -1,0 +1,1 @@
+"""The reconciliation module's Alembic revisions: its own branch, labelled ``reconcile``."""

@@ -1,0 +1,261 @@
+"""Importing registry exports: idempotent, all or nothing, anchored in the log; the command
+line's answers; registry sources from a watched folder and from an HTTP server run in the
+test; the scheduled fetch."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger.config import load_settings
+from ledger.core.errors import ConflictError, ValidationError
+from ledger.reconcile import sources
+from ledger.reconcile.formats import LAYOUTS
+from ledger.reconcile.imports import IMPORT, IMPORT_KIND, RETIREMENT, import_file
+from ledger.reconcile.mapping import load_mapping
+from ledger.scheduler import runs
+from ledger.services.anchors import file_digest
+from ledger.services.log import read_entries, read_head
+from ledger.storage.db import read_transaction
+
+DATA = Path(__file__).with_name("data")
+VERRA = DATA / "verra_current.csv"
+
+
+def _count(engine, table=RETIREMENT):
+    with read_transaction(engine) as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _entries(engine, kind=IMPORT_KIND):
+    with read_transaction(engine) as conn:
+        size = read_head(conn).size
+        return [e for e in read_entries(conn, "main", 0, size) if e.kind == kind]
+
+
+def test_an_import_stores_rows_and_anchors_the_file(engine):
+    result = import_file(engine, VERRA, LAYOUTS["verra"], actor="test")
+    assert (result.retirements, result.issuance_rows_skipped, result.already_imported) == (3, 1, 0)
+    assert _count(engine) == 3
+    (entry,) = _entries(engine)
+    sha, size = file_digest(VERRA)
+    assert entry.body["file_sha256"] == sha and entry.body["size"] == size
+    assert entry.seq == result.seq
+    with read_transaction(engine) as conn:
+        stored = conn.execute(select(RETIREMENT).order_by(RETIREMENT.c.line)).all()
+    assert stored[0].beneficiary == "福建顺昌县林业局，碳中和"
+    assert stored[0].quantity == 28_571 and stored[0].file_sha256 == sha
+
+
+def test_the_same_file_twice_adds_nothing(engine):
+    import_file(engine, VERRA, LAYOUTS["verra"], actor="test")
+    again = import_file(engine, VERRA, LAYOUTS["verra"], actor="test")
+    assert again.as_json() == {
+        "retirements": 0,
+        "issuance_rows_skipped": 1,
+        "already_imported": 3,
+        "findings": {},
+    }
+    assert _count(engine) == 3 and len(_entries(engine)) == 1 and _count(engine, IMPORT) == 1
+
+
+def test_a_newer_export_adds_only_its_new_rows(engine, tmp_path):
+    import_file(engine, VERRA, LAYOUTS["verra"], actor="test")
+    raw = VERRA.read_bytes()
+    newer = tmp_path / "newer.csv"
+    extra = (
+        "20/05/2022,,Emission Reduction,01/01/2020,31/12/2020,01/01/2020,31/12/2020,1529,P,"
+        'Asia,China,AFOLU,AR-ACM0003,"50,000",9,'
+        "9002-200000502-200000510-VCS-VCU-263-VER-CN-14-1529-01012020-31122020-0,,False,"
+        "17/01/2024,某公司,,,Retirement,H-5\r\n"
+    )
+    newer.write_bytes(raw + extra.encode())
+    result = import_file(engine, newer, LAYOUTS["verra"], actor="test")
+    assert (result.retirements, result.already_imported) == (1, 3)
+    assert _count(engine) == 4 and len(_entries(engine)) == 2
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_names_every_line(engine):
+    with pytest.raises(ValidationError) as exc:
+        import_file(engine, DATA / "verra_bad_rows.csv", LAYOUTS["verra"], actor="test")
+    assert exc.value.code == "reconcile.rows"
+    assert [e["line"] for e in exc.value.details["errors"]] == [2, 4, 5, 6, 7, 8, 9]
+    assert _count(engine) == 0 and _entries(engine) == [] and _count(engine, IMPORT) == 0
+
+
+def test_each_registry_keeps_its_own_rows(engine):
+    for name, layout in [
+        ("gold_standard.csv", LAYOUTS["gs"]),
+        ("climate_action_reserve.csv", LAYOUTS["car"]),
+        ("american_carbon_registry.csv", LAYOUTS["acr"]),
+        ("haixia.csv", load_mapping(DATA / "haixia-mapping.json")),
+        ("ccer.csv", load_mapping(DATA / "ccer-mapping.csv")),
+    ]:
+        import_file(engine, DATA / name, layout, actor="test")
+    with read_transaction(engine) as conn:
+        rows = conn.execute(
+            select(RETIREMENT.c.registry, func.count()).group_by(RETIREMENT.c.registry)
+        ).all()
+    assert dict(rows) == {"gs": 2, "car": 2, "acr": 1, "haixia": 2, "ccer": 1}
+
+
+def _cli(db_url, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "ledger.cli", "reconcile", *args, "--db", db_url],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_import_command_answers_in_json(db_url):
+    first = _cli(db_url, "import", "--format", "verra", str(VERRA), "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == {
+        "retirements": 3,
+        "issuance_rows_skipped": 1,
+        "already_imported": 0,
+        "findings": {},
+    }
+    again = _cli(db_url, "import", "--format", "verra", str(VERRA), "--json")
+    assert json.loads(again.stdout)["already_imported"] == 3
+    bad = _cli(db_url, "import", "--format", "verra", str(DATA / "verra_bad_rows.csv"), "--json")
+    assert bad.returncode == 1
+    errors = json.loads(bad.stdout)["errors"]
+    assert [e["line"] for e in errors] == [2, 4, 5, 6, 7, 8, 9]
+    assert all(set(e) == {"line", "reason"} for e in errors)
+    mapped = _cli(
+        db_url,
+        "import",
+        "--format",
+        f"mapping:{DATA / 'haixia-mapping.json'}",
+        str(DATA / "haixia.csv"),
+        "--json",
+    )
+    assert json.loads(mapped.stdout)["retirements"] == 2
+    neither = _cli(db_url, "import", str(VERRA))
+    assert neither.returncode == 2 and "--source" in neither.stderr
+
+
+# --- sources --------------------------------------------------------------------------------
+
+GOOD = {
+    "name": "verra-main",
+    "format": "verra",
+    "location_kind": "folder",
+    "location": "/srv/registry/verra",
+    "cron": "0 3 * * *",
+    "division": "350428",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"name": "Verra Main"}, "source.name"),
+        ({"format": "xls"}, "source.format"),
+        ({"location_kind": "ftp"}, "source.location_kind"),
+        ({"location": "relative/path"}, "source.folder"),
+        ({"location_kind": "http", "location": "ftp://example.org/x"}, "source.url"),
+        ({"cron": "every day"}, "schedule.cron"),
+        ({"cron": "0 24 * * *"}, "schedule.cron"),
+        ({"division": "3504281"}, "source.division"),
+        ({"format": "mapping", "mapping": "{}"}, "reconcile.mapping"),
+    ],
+)
+def test_bad_sources_are_refused_and_nothing_is_stored(engine, change, code):
+    with pytest.raises(ValidationError) as exc:
+        sources.create_source(engine, actor="t", **{**GOOD, **change})
+    assert exc.value.code == code
+    assert sources.list_sources(engine) == []
+
+
+def test_source_names_are_unique(engine):
+    sources.create_source(engine, actor="t", **GOOD)
+    with pytest.raises(ConflictError):
+        sources.create_source(engine, actor="t", **GOOD)
+
+
+def test_a_watched_folder_imports_each_new_file_once(engine, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    shutil.copy(VERRA, folder / "a.csv")
+    source = sources.create_source(engine, actor="t", **{**GOOD, "location": str(folder)})
+    first = sources.totals(sources.fetch(engine, source, actor="t"))
+    assert (first["files"], first["retirements"]) == (1, 3)
+    shutil.copy(DATA / "verra_older.csv", folder / "b.csv")
+    second = sources.totals(sources.fetch(engine, source, actor="t"))
+    assert (second["files"], second["retirements"], second["already_imported"]) == (1, 1, 3)
+    assert len(_entries(engine)) == 2
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A local HTTP server serving ``tmp_path / "www"``."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_http_source_is_downloaded_and_imported(engine, http_server):
+    root, base = http_server
+    shutil.copy(DATA / "gold_standard.csv", root / "gs.csv")
+    source = sources.create_source(
+        engine,
+        actor="t",
+        **{
+            **GOOD,
+            "name": "gs",
+            "format": "gs",
+            "location_kind": "http",
+            "location": f"{base}/gs.csv",
+        },
+    )
+    (result,) = sources.fetch(engine, source, actor="t")
+    assert (result.registry, result.retirements, result.issuance_rows_skipped) == ("gs", 2, 1)
+    assert result.file_sha256 == file_digest(DATA / "gold_standard.csv")[0]
+    missing = sources.update_source(
+        engine,
+        "gs",
+        format="gs",
+        location_kind="http",
+        location=f"{base}/nothing.csv",
+        cron="0 3 * * *",
+        division="350428",
+    )
+    with pytest.raises(ValidationError) as exc:
+        sources.fetch(engine, missing, actor="t")
+    assert exc.value.code == "source.download" and exc.value.details["status"] == 404
+
+
+def test_the_scheduled_fetch_runs_each_source_and_is_keyed_once(engine, db_url, tmp_path):
+    from ledger.reconcile.sources import plans, run_fetch
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    shutil.copy(VERRA, folder / "a.csv")
+    sources.create_source(engine, actor="t", **{**GOOD, "location": str(folder)})
+    settings = load_settings(database_url=db_url, instance_path=tmp_path / "instance")
+    (plan,) = plans(engine, settings)
+    assert plan.key == "verra-main" and plan.trigger.expression == "0 3 * * *"
+    owner = runs.process_owner()
+    at = "2026-03-01T19:00:00Z"
+    name = "reconcile.fetch:verra-main"
+    run = runs.execute(engine, settings, name, at, run_fetch, plan.params, owner)
+    assert run.status == runs.DONE
+    assert run.counts["retirements"] == 3 and run.counts["files"] == 1
+    assert runs.execute(engine, settings, name, at, run_fetch, plan.params, owner) is None
