@@ -187,16 +187,21 @@ def _folder_files(folder: Path) -> list[Path]:
 def download(url: str, into: Path) -> Path:
     """Download ``url`` into the folder ``into`` (streamed, at most :data:`MAX_DOWNLOAD`)."""
     target = into / "download"
-    request = urllib.request.Request(url, headers={"User-Agent": "carbon-ledger reconcile"})
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValidationError("source.url", "give an http:// or https:// address")
+    headers = {"User-Agent": "carbon-ledger reconcile"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (checked above)
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
-            with target.open("wb") as out:
-                copied = 0
-                while chunk := response.read(1 << 20):
-                    copied += len(chunk)
-                    if copied > MAX_DOWNLOAD:
-                        raise ValidationError("source.download", f"{url} sends too much data")
-                    out.write(chunk)
+        with (
+            urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response,  # noqa: S310
+            target.open("wb") as out,
+        ):
+            copied = 0
+            while chunk := response.read(1 << 20):
+                copied += len(chunk)
+                if copied > MAX_DOWNLOAD:
+                    raise ValidationError("source.download", f"{url} sends too much data")
+                out.write(chunk)
     except urllib.error.HTTPError as exc:
         raise ValidationError(
             "source.download", f"{url} answered {exc.code} {exc.reason}", {"status": exc.code}
