@@ -68,7 +68,10 @@ MODULE = Module(
     append_only=("registry_retirement", "reconcile_import"),
     blueprints=("ledger.reconcile.views:bp",),
     cli=("ledger.reconcile.cli:reconcile_group",),
-    nav=(NavItem("reconcile.findings", N_("Reconciliation"), ("bureau", "admin"), order=55),),
+    nav=(
+        NavItem("reconcile.findings_page", N_("Reconciliation"), ("bureau",), order=55),
+        NavItem("reconcile.sources_page", N_("Registry sources"), ("admin",), order=56),
+    ),
     messages=MESSAGES,
     translations="ledger.reconcile",
     jobs=("ledger.reconcile.sources:FETCH_JOB",),

@@ -10,7 +10,7 @@ MODULE = Module(
     migrations="ledger.scheduler.migrations",
     blueprints=("ledger.scheduler.views:bp",),
     cli=("ledger.scheduler.cli:scheduler_group",),
-    nav=(NavItem("scheduler.runs", N_("Scheduled runs"), ("bureau", "admin"), order=60),),
+    nav=(NavItem("scheduler.runs_page", N_("Scheduled runs"), ("bureau", "admin"), order=60),),
     translations="ledger.scheduler",
     jobs=("ledger.scheduler.checkpoint:JOB",),
 )
