@@ -47,6 +47,12 @@ CLASS_WORDS = {
     findings.DOUBLE: _l("Retired twice"),
     findings.UNKNOWN: _l("Retired in the registry, not in the ledger"),
 }
+REGISTRY_WORDS = {
+    "verra": _l("Verra"),
+    "gs": _l("Gold Standard"),
+    "car": _l("Climate Action Reserve"),
+    "acr": _l("American Carbon Registry"),
+}
 FORMAT_WORDS = {
     "verra": _l("Verra VCS export"),
     "gs": _l("Gold Standard export"),
@@ -68,6 +74,16 @@ def _source_division() -> str | None:
 
 def class_word(cls: str) -> str:
     return str(CLASS_WORDS.get(cls, cls))
+
+
+def registry_word(name: str) -> str:
+    """A registry by name (a mapping's registry, named by the bureau, as it is)."""
+    return str(REGISTRY_WORDS.get(name, name))
+
+
+@bp.app_context_processor
+def _words():
+    return {"registry_word": registry_word}
 
 
 # --- findings -------------------------------------------------------------------------------
@@ -173,7 +189,7 @@ def report_csv():
             [
                 f.seq,
                 class_word(f.cls),
-                f.registry,
+                registry_word(f.registry),
                 f.block,
                 f.first_serial,
                 f.last_serial,
@@ -196,7 +212,9 @@ def report_csv():
 class SourceForm(FlaskForm):
     name = StringField(_l("Name (letters, digits, '-')"), validators=[DataRequired()])
     format = SelectField(_l("Format"), choices=[])
-    mapping = TextAreaField(_l("Column mapping (JSON, only for a mapping)"), validators=[Optional()])
+    mapping = TextAreaField(
+        _l("Column mapping (JSON, only for a mapping)"), validators=[Optional()]
+    )
     location_kind = SelectField(_l("Where the file comes from"), choices=[])
     location = StringField(_l("Folder path or address"), validators=[DataRequired()])
     cron = StringField(

@@ -177,7 +177,7 @@ def bureau(db_url, tmp_path):
 
 
 def test_findings_summary_acknowledge_and_report(bureau):
-    app, engine, client = bureau
+    _app, engine, client = bureau
     record(
         engine,
         [
