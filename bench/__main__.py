@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
-Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``) and
-``--no-postgres`` for a quick look; a full run is what ``make bench`` does.
+Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
+``reconcile``) and ``--no-postgres`` for a quick look; a full run is what ``make bench`` does.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, prove, receipts, verify
+from bench import append, prove, receipts, reconcile, verify
 from bench.common import (
     RESULTS_PATH,
+    postgres_database,
     print_table,
     progress,
     require_postgres,
@@ -27,7 +28,7 @@ from bench.common import (
     write_results,
 )
 
-SUITES = ("append", "verify", "prove", "receipts")
+SUITES = ("append", "verify", "prove", "receipts", "reconcile")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                 results.extend(prove.run(engine, "sqlite"))
     if "receipts" in only:
         results.append(receipts.run())
+    if "reconcile" in only:
+        with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
+            results.extend(reconcile.run(engine, "sqlite", Path(workdir)))
+        if not args.no_postgres:
+            with postgres_database() as engine, tempfile.TemporaryDirectory() as workdir:
+                results.extend(reconcile.run(engine, "postgresql", Path(workdir)))
 
     print()
     print_table(results)

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from queue import Queue
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,66 @@ def _rows(
         yield chunk
 
 
+def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
+    """Insert the chunks of rows (a row already stored is left alone); returns how many were
+    new. The file is read in this thread while another writes the chunks read before (the
+    database driver lets go of the interpreter while it works), so reading and writing
+    overlap; the connection is used by that writer alone until it is done."""
+    queue: Queue[list[tuple] | None] = Queue(maxsize=4)
+    outcome: dict[str, Any] = {"added": 0}
+    write = _copy_chunk if conn.dialect.name == "postgresql" else _insert_chunk
+
+    def writer() -> None:
+        try:
+            while (chunk := queue.get()) is not None:
+                outcome["added"] += write(conn, chunk)
+        except BaseException as exc:  # handed to the reading thread below
+            outcome["error"] = exc
+            while queue.get() is not None:
+                pass
+
+    thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks:
+            if "error" in outcome:
+                break
+            queue.put(chunk)
+    finally:
+        queue.put(None)
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["added"]
+
+
+def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
+    return conn.exec_driver_sql(_SQL[conn.dialect.name], chunk).rowcount
+
+
+def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
+    """PostgreSQL: COPY the chunk into a temporary table, then insert what is new."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS reconcile_incoming "
+            "(LIKE registry_retirement INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE reconcile_incoming")
+        columns = ", ".join(_COLUMNS)
+        with cursor.copy(f"COPY reconcile_incoming ({columns}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO registry_retirement ({columns}) "
+            f"SELECT {columns} FROM reconcile_incoming "
+            "ON CONFLICT ON CONSTRAINT uq_registry_retirement_row DO NOTHING"
+        )
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
 def import_file(
     engine: Engine,
     path: Path,
@@ -225,11 +287,8 @@ def _import(
 ) -> ImportResult:
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
-    added = 0
     with write_transaction(engine) as conn:
-        sql = _SQL[conn.dialect.name]
-        for chunk in _rows(path, layout, sha256, counts, errors):
-            added += conn.exec_driver_sql(sql, chunk).rowcount
+        added = _store(conn, _rows(path, layout, sha256, counts, errors))
         if errors:
             raise ValidationError(
                 "reconcile.rows",

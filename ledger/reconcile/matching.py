@@ -112,22 +112,16 @@ def registry_doubles(
             furthest = row
 
 
-def _uncovered(start: int, end: int, covers: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of ``start..end`` outside ``covers`` (sorted by start)."""
-    gaps, at = [], start
-    for lo, hi in covers:
-        if hi < at:
-            continue
-        if lo > end:
-            break
-        if lo > at:
-            gaps.append((at, min(lo - 1, end)))
-        at = max(at, hi + 1)
-        if at > end:
-            break
-    if at <= end:
-        gaps.append((at, end))
-    return gaps
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ranges as a sorted list of disjoint ranges (touching ones joined)."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def compare(
@@ -209,18 +203,39 @@ def _unknown(
     explained: list[tuple[str, int, int]],
     tracked: Sequence[Tracked],
 ) -> Iterator[Found]:
-    """Registry rows over tracked serials that no log retirement explains."""
-    by_block: dict[str, list[tuple[int, int]]] = {}
-    for block, lo, hi in sorted(explained):
-        by_block.setdefault(block, []).append((lo, hi))
+    """Registry rows over tracked serials that no log retirement explains: one sweep over
+    the rows (sorted by block and start), the explained ranges and the tracked lots."""
+    covers: dict[str, list[tuple[int, int]]] = {}
+    for block, lo, hi in explained:
+        covers.setdefault(block, []).append((lo, hi))
+    covers = {block: _merged(ranges) for block, ranges in covers.items()}
     lots: dict[str, list[Tracked]] = {}
     for t in sorted(tracked, key=lambda t: (t.block, t.start)):
         lots.setdefault(t.block, []).append(t)
+    block, ci, li = None, 0, 0
     for row in rows:
         if row.block not in lots:
             continue
-        for lo, hi in _uncovered(row.start, row.end, by_block.get(row.block, ())):
-            for lot in lots[row.block]:
+        if row.block != block:
+            block, ci, li = row.block, 0, 0
+        cover, lot_list = covers.get(block, []), lots[block]
+        # Rows come by start: explained ranges and lots that end before it are done.
+        while ci < len(cover) and cover[ci][1] < row.start:
+            ci += 1
+        while li < len(lot_list) and lot_list[li].end < row.start:
+            li += 1
+        gaps, at, k = [], row.start, ci
+        while k < len(cover) and cover[k][0] <= row.end:
+            if cover[k][0] > at:
+                gaps.append((at, cover[k][0] - 1))
+            at = max(at, cover[k][1] + 1)
+            k += 1
+        if at <= row.end:
+            gaps.append((at, row.end))
+        for lo, hi in gaps:
+            k = li
+            while k < len(lot_list) and lot_list[k].start <= hi:
+                lot = lot_list[k]
                 a, b = max(lo, lot.start), min(hi, lot.end)
                 if a <= b:
                     yield Found(
@@ -232,6 +247,7 @@ def _unknown(
                         registry_rows=(row.sha256,),
                         divisions=lot.divisions,
                     )
+                k += 1
 
 
 # --- against the database -------------------------------------------------------------------

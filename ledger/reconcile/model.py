@@ -13,6 +13,7 @@ No I/O here: :mod:`ledger.reconcile.formats` reads files into these records.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -100,6 +101,15 @@ def parse_quantity(text: str, column: str) -> int:
 def parse_date(text: str, formats: tuple[str, ...], column: str) -> str:
     """The ISO date of ``text``, read with the first of ``formats`` that fits (a time after
     the date, as some exports write, is ignored)."""
+    found = _iso_date(text, formats)
+    if found is None:
+        raise BadField("row.date", f"{column} {text!r} is not a date")
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _iso_date(text: str, formats: tuple[str, ...]) -> str | None:
+    """:func:`parse_date` without the error, remembered: an export repeats few dates."""
     value = text.strip()
     for candidate in (value, value.split(" ", 1)[0], value.split("T", 1)[0]):
         for fmt in formats:
@@ -107,7 +117,7 @@ def parse_date(text: str, formats: tuple[str, ...], column: str) -> str:
                 return datetime.strptime(candidate, fmt).date().isoformat()
             except ValueError:
                 continue
-    raise BadField("row.date", f"{column} {text!r} is not a date")
+    return None
 
 
 def check_range(start: int, end: int, quantity: int) -> None:
