@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from queue import Queue
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -69,6 +69,12 @@ def _insert_sql(dialect: str) -> str:
 
 
 _SQL = {name: _insert_sql(name) for name in ("sqlite", "postgresql")}
+#: PostgreSQL: the rows of a COPY-ed chunk that are not stored yet (constant names only).
+_MOVE_NEW = (
+    f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(_COLUMNS)} FROM reconcile_incoming "
+    "ON CONFLICT ON CONSTRAINT uq_registry_retirement_row DO NOTHING"
+)
 
 
 @dataclass(frozen=True)
@@ -239,11 +245,7 @@ def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
         with cursor.copy(f"COPY reconcile_incoming ({columns}) FROM STDIN") as copy:
             for row in chunk:
                 copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO registry_retirement ({columns}) "
-            f"SELECT {columns} FROM reconcile_incoming "
-            "ON CONFLICT ON CONSTRAINT uq_registry_retirement_row DO NOTHING"
-        )
+        cursor.execute(_MOVE_NEW)
         return cursor.rowcount
     finally:
         cursor.close()
