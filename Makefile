@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web server and, beside it, the one scheduler process (periodic jobs: registry fetches,
+# checkpoints, queued imports); Ctrl-C stops both. In production each is its own systemd unit.
 run: install
 	$(BIN)/carbon-ledger init --demo
+	$(BIN)/carbon-ledger scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/carbon-ledger serve --dev --host $(HOST) --port $(PORT)
 
 lint: install
