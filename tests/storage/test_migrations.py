@@ -15,16 +15,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from ledger.platform import registry
 from ledger.services.log import append_batch
 from ledger.services.verify import verify_log
 from ledger.storage.db import make_engine
 from ledger.storage.migrate import alembic_config, upgrade
-from ledger.storage.tables import APPEND_ONLY_TABLES
 from tests.conftest import REPO
 from tests.storage.writer import LEDGER_TABLES, note, table_state, transfer
 
-#: Two per log table: UPDATE and DELETE on SQLite; UPDATE-or-DELETE and TRUNCATE on PostgreSQL.
-TRIGGERS = 2 * len(APPEND_ONLY_TABLES)
+#: Two per append-only table (the log's and the modules'): UPDATE and DELETE on SQLite;
+#: UPDATE-or-DELETE and TRUNCATE on PostgreSQL.
+TRIGGERS = 2 * len(registry().append_only_tables())
 
 # `alembic check` in a fresh interpreter: the metadata it compares against is exactly what the
 # migration environment (env.py) imports, not whatever other tests happened to import here.
@@ -98,7 +99,7 @@ def test_upgrade_from_empty_matches_the_models(empty):
         text=True,
         timeout=120,
     )
-    assert check.returncode == 0, f"schema drift after upgrade head:\n{check.stderr[-3000:]}"
+    assert check.returncode == 0, f"schema drift after upgrade heads:\n{check.stderr[-3000:]}"
 
 
 def test_downgrade_to_base_then_upgrade_again(empty):
