@@ -209,7 +209,7 @@ def check_page(page, *, chinese: bool) -> list[str]:
 
 def crawl(page, base_url: str, *, chinese: bool, start: str = "/") -> list[Visit]:
     """Open ``start`` and every same-origin address linked from the pages reached, breadth
-    first (GET only: forms are never sent), bounded by :data:`PER_SHAPE` and
+    first (GET only: forms are never sent; downloads are not pages), bounded by :data:`PER_SHAPE` and
     :data:`MAX_PAGES`; check every HTML page. Returns every visit."""
     origin = urlsplit(base_url)[:2]
     queue = deque([urljoin(base_url, start)])
@@ -228,7 +228,9 @@ def crawl(page, base_url: str, *, chinese: bool, start: str = "/") -> list[Visit
         if not html:
             continue
         visit.problems += check_page(page, chinese=chinese)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+        # A link with the download attribute hands out a file (a CSV report), not a page.
+        links = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(a => a.href)")
+        for href in links:
             target = urldefrag(href).url
             parts = urlsplit(target)
             local = parts.path + (f"?{parts.query}" if parts.query else "")
