@@ -209,8 +209,8 @@ def check_page(page, *, chinese: bool) -> list[str]:
 
 def crawl(page, base_url: str, *, chinese: bool, start: str = "/") -> list[Visit]:
     """Open ``start`` and every same-origin address linked from the pages reached, breadth
-    first (GET only: forms are never sent; downloads are not pages), bounded by :data:`PER_SHAPE` and
-    :data:`MAX_PAGES`; check every HTML page. Returns every visit."""
+    first (GET only: forms are never sent; downloads are not pages), bounded by
+    :data:`PER_SHAPE` and :data:`MAX_PAGES`; check every HTML page. Returns every visit."""
     origin = urlsplit(base_url)[:2]
     queue = deque([urljoin(base_url, start)])
     seen = {queue[0]}
