@@ -15,19 +15,22 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from ledger.platform import registry
 from ledger.services.checkpoints import sign_checkpoint
 from ledger.services.keys import create_signing_key
 from ledger.services.log import append_batch
 from ledger.services.verify import verify_log
 from ledger.storage.db import make_engine
 from ledger.storage.migrate import upgrade
-from ledger.storage.tables import APPEND_ONLY_TABLES
+from ledger.storage.tables import APPEND_ONLY_TABLES as LOG_TABLES
 from tests.conftest import PG_ADMIN_URL, REPO, PostgresServer
 from tests.storage.writer import SELF_UPDATE, anchor, note, table_state, transfer
 
 SCRIPT = REPO / "deploy" / "postgres-roles.sql"
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 APPEND_ONLY = {"SELECT", "INSERT"}
+#: Every append-only table: the log's and the modules'.
+APPEND_ONLY_TABLES = registry().append_only_tables()
 PROJECTION = {"SELECT", "INSERT", "UPDATE"}
 MUTABLE = {"SELECT", "INSERT", "UPDATE", "DELETE"}
 
@@ -158,7 +161,7 @@ def test_app_role_appends_but_cannot_change_history(setup, engines, tmp_path):
     with owner.begin() as conn:
         conn.execute(text("DROP FUNCTION ledger_reject_change() CASCADE"))
     before = table_state(app)
-    for table in APPEND_ONLY_TABLES:
+    for table in LOG_TABLES:
         for sql in (
             f"UPDATE {table} SET {SELF_UPDATE[table]}",  # noqa: S608 (our own names)
             f"DELETE FROM {table}",  # noqa: S608

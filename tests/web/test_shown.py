@@ -292,8 +292,8 @@ def test_the_landing_page_links_the_checkpoint_page_not_the_raw_note(client):
     [
         ("village", ["收益分配", "碳汇资产与销售", "凭证"]),
         ("court", ["司法碳汇", "碳汇损失计量", "证明"]),
-        ("bureau_county", ["碳汇资产与销售", "与注册登记系统对账", "审核"]),
-        ("admin", ["碳汇资产与销售、收益分配、司法碳汇", "与注册登记系统对账"]),
+        ("bureau_county", ["碳汇资产与销售", "审核"]),
+        ("admin", ["碳汇资产与销售、收益分配、司法碳汇"]),
     ],
 )
 def test_each_home_page_says_what_is_not_there_yet(app, role, planned):
