@@ -1,7 +1,9 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
-``reconcile``) and ``--no-postgres`` for a quick look; a full run is what ``make bench`` does.
+``reconcile``, ``oneyuan``, ``transfer``) and ``--no-postgres`` for a quick look; a full run is
+what ``make bench`` does. ``oneyuan`` runs ``append`` too: its ceiling is the append
+benchmark's of the same run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, prove, receipts, reconcile, verify
+from bench import append, prove, receipts, reconcile, units, verify
 from bench.common import (
     RESULTS_PATH,
     postgres_database,
@@ -28,7 +30,7 @@ from bench.common import (
     write_results,
 )
 
-SUITES = ("append", "verify", "prove", "receipts", "reconcile")
+SUITES = ("append", "verify", "prove", "receipts", "reconcile", "oneyuan", "transfer")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,14 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only or SUITES)
 
-    if "append" in only and not args.no_postgres:
+    if only & {"append", "reconcile", "oneyuan", "transfer"} and not args.no_postgres:
         require_postgres()
     began = time.perf_counter()
     results = []
-    if "append" in only:
-        results.append(append.run("sqlite"))
-        if not args.no_postgres:
-            results.append(append.run("postgresql"))
+    databases = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
+    if only & {"append", "oneyuan"}:
+        for db in databases:
+            appended = append.run(db)
+            results.append(appended)
+            if "oneyuan" in only:
+                results.append(units.run_import(db, appended.ceiling))
+    if "transfer" in only and not args.no_postgres:
+        results.append(units.run_transfers())
     if only & {"verify", "prove"}:
         # One SQLite log serves both: verified at 200,000 entries, then grown to 1,000,000.
         with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:

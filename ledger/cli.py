@@ -59,6 +59,7 @@ def init_cmd(ctx: Context, demo: bool) -> None:
             ctx.settings.log_origin,
             env=ctx.settings.env,
             hasher=hasher(ctx.settings),
+            settings=ctx.settings,
         )
         for line in lines:
             click.echo(line)

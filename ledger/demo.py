@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from ledger.accounts import services as accounts
 from ledger.accounts.passwords import Hasher
-from ledger.config import DEVELOPMENT_ENVS
+from ledger.config import DEVELOPMENT_ENVS, Settings, load_settings
 from ledger.core.note import Signer
 from ledger.platform import registry
 from ledger.platform.registry import resolve
@@ -30,6 +30,8 @@ DEMO_ORGS = (
     ("bureau", "350428", "将乐县林业局", None),
     ("village", VILLAGE, "常口村", None),
     ("village", "350428102202", "余坊村（示例）", None),
+    ("bureau", "350721", "顺昌县林业局", None),
+    ("village", "350721100201", "一元碳汇示范村（示例）", None),
     ("court", "闽0428", "将乐县人民法院", "350428"),
 )
 #: (role, username, password, organisation kind and code) of the demo users: development only.
@@ -55,14 +57,16 @@ def active_demo_users(conn: Connection) -> list[str]:
 @dataclass(frozen=True)
 class DemoContext:
     """What a module's demo seeder gets: the database, the signing key and origin, the
-    environment, and the password hasher. A seeder appends its demo facts (idempotently:
-    running ``init --demo`` twice adds nothing the second time) and returns lines to print."""
+    environment, the password hasher and the settings (for the vault's key). A seeder appends
+    its demo facts (idempotently: running ``init --demo`` twice adds nothing the second time)
+    and returns lines to print."""
 
     engine: Engine
     signer: Signer
     origin: str
     env: str
     hasher: Hasher
+    settings: Settings
 
     @property
     def development(self) -> bool:
@@ -125,11 +129,13 @@ def seed_demo(
     *,
     env: str = "development",
     hasher: Hasher | None = None,
+    settings: Settings | None = None,
 ) -> list[str]:
     """Run every module's demo seeder in the composition root's order, then sign a
     checkpoint. Returns messages, including (in development) one
     ``demo sign-in: <role> <username> / <password>`` line per role."""
-    ctx = DemoContext(engine, signer, origin, env, hasher or Hasher())
+    settings = settings or load_settings(env=env)
+    ctx = DemoContext(engine, signer, origin, env, hasher or Hasher(), settings)
     lines = []
     for module in registry().modules:
         if module.demo:

@@ -14,4 +14,6 @@ MODULES = (
     "ledger.receipts.module:MODULE",
     "ledger.scheduler.module:MODULE",
     "ledger.reconcile.module:MODULE",
+    "ledger.jobs.module:MODULE",
+    "ledger.units.module:MODULE",
 )

@@ -15,10 +15,13 @@ from ledger.core.entry import Entry
 from ledger.core.findings import Finding
 from ledger.platform.reading import entry_parties, party_division, party_of_account
 from ledger.platform.registry import SALT_KEY, registry
+from ledger.services.bulk import insert_many
 from ledger.services.projections import Replay, compare, stream
 from ledger.storage.tables import LogEntryParty
 
 PARTY = LogEntryParty.__table__
+_PARTY_ROW = ("log", "seq", "party", "division")
+_INSERT_PARTY = insert(PARTY)
 SALT_RE = re.compile(r"[0-9a-f]{32,}")
 
 
@@ -33,13 +36,12 @@ class EntryIndexProjector:
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         reg = registry()
         rows = [
-            {"log": log, "seq": e.seq, "party": party, "division": party_division(party)}
+            (log, e.seq, party, party_division(party))
             for e in entries
             if reg.is_scoped(e.kind, log)
             for party in sorted(entry_parties(reg.kind(e.kind), e.body, e.postings))
         ]
-        if rows:
-            conn.execute(insert(PARTY), rows)
+        insert_many(conn, _INSERT_PARTY, _PARTY_ROW, rows)
 
     def replay(self, log: str) -> Replay:
         return _EntryIndexReplay(log)

@@ -79,7 +79,8 @@ def normalise_name(value: str) -> Normalised:
         raise _invalid(NAME, value, "the name is empty")
     if len(display) > NAME_MAX_LEN:
         raise _invalid(NAME, value, f"the name is longer than {NAME_MAX_LEN} characters")
-    if any(unicodedata.category(c).startswith("C") for c in display):
+    # str.isprintable is False for every character of a "C" category (and for some spaces).
+    if not display.isprintable() and any(unicodedata.category(c).startswith("C") for c in display):
         raise _invalid(NAME, value, "the name contains control characters")
     return Normalised(display, _SPACES.sub("", display))
 

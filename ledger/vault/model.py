@@ -1,9 +1,10 @@
 """The vault's plain records: what a reader gets back. Pure: no I/O.
 
 A vault record is one person (or company) whose personal data the ledger needs: a household
-of a village collective, or a defendant in a court case. Log entries name it only by its
-pseudonymous ``code``; the personal data itself lives encrypted in the vault and can be
-erased without touching the log.
+of a village collective, a defendant in a court case, or a person who bought carbon units
+(one-yuan carbon, a sale to an individual), kept for the bureau of the project's county. Log
+entries name it only by its pseudonymous ``code``; the personal data itself lives encrypted in
+the vault and can be erased without touching the log.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ from ledger.core.errors import ValidationError
 
 HOUSEHOLD = "household"
 DEFENDANT = "defendant"
-KINDS = (HOUSEHOLD, DEFENDANT)
+BUYER = "buyer"
+KINDS = (HOUSEHOLD, DEFENDANT, BUYER)
 
 #: Code prefix of each subject kind.
-CODE_PREFIX = {HOUSEHOLD: "H", DEFENDANT: "D"}
+CODE_PREFIX = {HOUSEHOLD: "H", DEFENDANT: "D", BUYER: "B"}
 #: Crockford's base32 alphabet (no I, L, O, U: codes are read aloud and copied by hand).
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 12
-CODE_RE = re.compile(rf"[HD]-[{CODE_ALPHABET}]{{{CODE_CHARS}}}")
+CODE_RE = re.compile(rf"[HDB]-[{CODE_ALPHABET}]{{{CODE_CHARS}}}")
 
 #: The role that owns (and may see in clear) each subject kind, within its own organisation.
-OWNER_ROLE = {HOUSEHOLD: "village", DEFENDANT: "court"}
+OWNER_ROLE = {HOUSEHOLD: "village", DEFENDANT: "court", BUYER: "bureau"}
 
 ORG_MAX_LEN = 64
 _VILLAGE_CODE = re.compile(r"\d{12}")
+_BUREAU_CODE = re.compile(r"\d{2}|\d{4}|\d{6}")
 _ORG_CODE = re.compile(r"[^\s\x00-\x1f\x7f]+")  # one word: 闽0428, 350424101201
 
 #: What a reader sees in place of each field of an erased record.
@@ -48,7 +51,8 @@ def check_kind(kind: str) -> str:
 
 def check_owner_org(kind: str, owner_org: str) -> str:
     """A household belongs to a village (12-digit division code); a defendant to a court
-    (its court code as written in case numbers, e.g. ``闽0428``: one word, no spaces)."""
+    (its court code as written in case numbers, e.g. ``闽0428``: one word, no spaces); a buyer
+    to a bureau (its division code)."""
     if not isinstance(owner_org, str) or len(owner_org) > ORG_MAX_LEN:
         raise ValidationError(
             "vault.invalid_owner_org", "the owning organisation code is not valid text"
@@ -57,6 +61,12 @@ def check_owner_org(kind: str, owner_org: str) -> str:
         raise ValidationError(
             "vault.invalid_owner_org",
             "a household belongs to a village: use its 12-digit division code",
+            {"owner_org": owner_org},
+        )
+    if kind == BUYER and not _BUREAU_CODE.fullmatch(owner_org):
+        raise ValidationError(
+            "vault.invalid_owner_org",
+            "a buyer's record belongs to a bureau: use its 2-, 4- or 6-digit division code",
             {"owner_org": owner_org},
         )
     if not _ORG_CODE.fullmatch(owner_org):

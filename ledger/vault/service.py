@@ -8,12 +8,13 @@ Personal data never appears in an error message or a repr: errors name the code 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy import update as sql_update
 
 from ledger.core.errors import ConflictError, NotFoundError, ValidationError
+from ledger.services.bulk import insert_many
 from ledger.services.clock import utc_now
 from ledger.vault.crypto import Vault
 from ledger.vault.fields import check_field, normalise
@@ -29,13 +30,29 @@ from ledger.vault.tables import VaultFieldRow, VaultRecordRow
 
 RECORD = VaultRecordRow.__table__
 FIELD = VaultFieldRow.__table__
+_RECORD_COLUMNS = ("code", "kind", "owner_org", "created_at", "updated_at")
+_FIELD_COLUMNS = ("code", "field", "key_id", "nonce", "ciphertext", "lookup")
+_INSERT_RECORD = insert(RECORD).values({c: bindparam(c) for c in _RECORD_COLUMNS})
+_INSERT_FIELD = insert(FIELD)
 
 
 def new_code(kind: str) -> str:
     """A fresh random pseudonymous code: ``H-`` or ``D-`` and 12 Crockford base32 characters
     (60 random bits)."""
-    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_CHARS))
-    return f"{CODE_PREFIX[check_kind(kind)]}-{body}"
+    return new_codes(kind, 1)[0]
+
+
+#: A random byte → the Crockford digit of its low 5 bits (256 is a multiple of 32, so each
+#: digit stays uniform).
+_DIGIT_OF_BYTE = bytes(CODE_ALPHABET[b & 31].encode()[0] for b in range(256))
+
+
+def new_codes(kind: str, n: int) -> list[str]:
+    """``n`` fresh random codes of ``kind`` (see :func:`new_code`): 12 digits of 5 random
+    bits each."""
+    prefix = CODE_PREFIX[check_kind(kind)] + "-"
+    digits = secrets.token_bytes(CODE_CHARS * n).translate(_DIGIT_OF_BYTE).decode()
+    return [prefix + digits[i : i + CODE_CHARS] for i in range(0, CODE_CHARS * n, CODE_CHARS)]
 
 
 def _fields_arg(fields: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -108,6 +125,58 @@ def put(
     )
     conn.execute(insert(FIELD), rows)
     return code
+
+
+def put_many(
+    conn: Connection,
+    vault: Vault,
+    kind: str,
+    owner_org: str,
+    records: Sequence[Mapping[str, str]],
+    *,
+    now: str | None = None,
+) -> list[str]:
+    """Store many new records of one ``kind`` and ``owner_org`` in bulk (an import); returns
+    their new codes, in order. Every value is validated and sealed before anything is
+    written; codes are drawn afresh until none is taken."""
+    check_kind(kind)
+    check_owner_org(kind, owner_org)
+    if not records:
+        return []
+    fields = [{k: v for k, v in _fields_arg(r).items() if v is not None} for r in records]
+    if not all(fields):
+        raise ValidationError("vault.no_fields", "a vault record needs at least one field")
+    codes = new_codes(kind, len(fields))
+    for _ in range(8):
+        taken = set()
+        for start in range(0, len(codes), 5000):
+            chunk = codes[start : start + 5000]
+            taken.update(
+                conn.execute(select(RECORD.c.code).where(RECORD.c.code.in_(chunk))).scalars()
+            )
+        seen: set[str] = set()
+        clashes = 0
+        for i, code in enumerate(codes):
+            if code in taken or code in seen:
+                codes[i] = new_code(kind)
+                clashes += 1
+            seen.add(codes[i])
+        if not clashes:
+            break
+    else:  # pragma: no cover - 60 random bits do not collide eight times
+        raise ConflictError("vault.code_exhausted", "could not draw fresh vault codes")
+    now = now or utc_now()
+    field_rows = [
+        tuple(row[c] for c in _FIELD_COLUMNS)
+        for code, given in zip(codes, fields, strict=True)
+        for row in _field_rows(vault, code, given)
+    ]
+    # In key order: the database fills its index pages in turn instead of all over.
+    field_rows.sort()
+    records = sorted((code, kind, owner_org, now, now) for code in codes)
+    insert_many(conn, _INSERT_RECORD, _RECORD_COLUMNS, records)
+    insert_many(conn, _INSERT_FIELD, _FIELD_COLUMNS, field_rows)
+    return codes
 
 
 def get(conn: Connection, vault: Vault, code: str) -> VaultRecord:

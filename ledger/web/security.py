@@ -17,6 +17,7 @@ from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, inspect
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as NoMatch
@@ -93,6 +94,9 @@ def csrf_gate() -> None:
         return
     if request.path.startswith("/api/") and not _has_session_cookie():
         return
+    if any(not isinstance(name, str) for name in request.form):
+        # A multipart part without a usable name (Flask-WTF would fail looking for the token).
+        raise BadRequest("the form data is malformed")
     csrf.protect()
 
 

@@ -75,7 +75,12 @@ def live_app(tmp_path_factory):
     settings = app.extensions["ledger.settings"]
     signer, _ = create_signing_key(settings.key_path, settings.log_origin)
     seed_demo(
-        engine, signer, settings.log_origin, env="test", hasher=app.extensions["ledger.hasher"]
+        engine,
+        signer,
+        settings.log_origin,
+        env="test",
+        hasher=app.extensions["ledger.hasher"],
+        settings=settings,
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)

@@ -131,7 +131,11 @@ def concurrent(url: str, worker: int, batches: int, size: int) -> None:
     engine.dispose()
 
 
+POSTING_INSERTS = ("INSERT INTO log_posting", "COPY log_posting")
+
+
 def crash(url: str, entries: int, announce: str) -> None:
+    from ledger.services import bulk
     from ledger.services.log import append
     from ledger.storage.db import make_engine, write_transaction
 
@@ -139,12 +143,23 @@ def crash(url: str, entries: int, announce: str) -> None:
     engine = make_engine(url)
     said = False
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
+    def _starting(statement: str) -> None:
         nonlocal said
-        if announce == "insert" and not said and statement.startswith("INSERT INTO log_posting"):
+        if announce == "insert" and not said and statement.startswith(POSTING_INSERTS):
             said = True
             _say("@insert")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        _starting(statement)
+
+    copy = bulk._copy  # PostgreSQL inserts the postings with COPY, outside cursor events
+
+    def _copy(conn, sql, rows):
+        _starting(sql)
+        copy(conn, sql, rows)
+
+    bulk._copy = _copy
 
     @event.listens_for(engine, "commit")
     def _commit(conn):

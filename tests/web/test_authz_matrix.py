@@ -47,6 +47,12 @@ COURT, COURT2 = urllib.parse.quote("闽0428"), urllib.parse.quote("闽0403")
 
 
 NO_TOKENS = {"tok_village": 403, "tok_county": 403}
+UNITS_PROJECT = "CT-MATRIX"
+UNITS_WRITERS = {"county", "tok_county"}
+UNITS_FORMS = tuple(
+    f"projects/{UNITS_PROJECT}/{form}" for form in ("issue", "sale", "pledge", "release", "retire")
+)
+UNITS_API_WRITES = ("lots", "transfers", "pledges", "releases", "retirements", "sales")
 USERS_REDIRECT_HOME = {r: 302 for r in USER_OF}
 
 READ_ROWS = [
@@ -85,6 +91,43 @@ READ_ROWS = [
     only("/admin/users", {"admin"}),
     only("/admin/orgs", {"admin"}),
     only("/admin/tokens", {"admin"}),
+    # carbon units: the public register; a village's income; a bureau's pages (reading follows
+    # the organisation rules, forms only for the bureau's own staff and tokens)
+    public("/carbon/register"),
+    public("/units/static/units.css"),
+    public("/api/v1/units/register"),
+    only(f"/villages/{V1}/carbon", {"village", "county", "province", "tok_village", "tok_county"}),
+    only(f"/villages/{V2}/carbon", {"county", "province", "tok_county"}),
+    only("/bureaus/350428/carbon", {"county", "province", "tok_county"}),
+    only("/bureaus/350403/carbon", {"other_county", "province"}),
+    only(f"/bureaus/350428/carbon/projects/{UNITS_PROJECT}", {"county", "province", "tok_county"}),
+    only(f"/bureaus/350403/carbon/projects/{UNITS_PROJECT}", {"other_county", "province"}, ok=404),
+    *(
+        only(f"/bureaus/350428/carbon/{form}", UNITS_WRITERS)
+        for form in (*UNITS_FORMS, "projects/new", "oneyuan")
+    ),
+    only("/bureaus/350428/carbon/sales/{sale}", {"county", "province", "tok_county"}),
+    only("/bureaus/350428/carbon/jobs/999", {"county", "province", "tok_county"}, ok=404),
+    row("/api/v1/units/projects", 200, anonymous=401, court=403, admin=403),
+    row(
+        f"/api/v1/units/projects/{UNITS_PROJECT}",
+        200,
+        anonymous=401,
+        court=403,
+        admin=403,
+        other_county=404,
+    ),
+    only(
+        f"/api/v1/units/villages/{V1}/earnings",
+        {"village", "county", "province", "tok_village", "tok_county"},
+        anonymous=401,
+    ),
+    only(
+        "/api/v1/units/jobs/999",
+        {"county", "province", "other_county", "tok_county"},
+        ok=404,
+        anonymous=401,
+    ),
 ]
 
 WRITE_ROWS = [
@@ -102,6 +145,29 @@ WRITE_ROWS = [
     row("/signout", 303, "POST"),
     # sign-in form errors (missing fields) for the anonymous; signed-in people are sent home
     row("/signin", 400, "POST", **USERS_REDIRECT_HOME),
+    # carbon units forms: empty forms are refused (422) for the bureau's own staff and tokens
+    *(
+        only(f"/bureaus/350428/carbon/{form}", UNITS_WRITERS, "POST", ok=422)
+        for form in (*UNITS_FORMS, "projects/new", "oneyuan")
+    ),
+    # the units API's writes: bureaus (any, within their division) get to validation (422)
+    *(
+        row(
+            f"/api/v1/units/{path}",
+            422,
+            "POST",
+            anonymous=401,
+            village=403,
+            court=403,
+            admin=403,
+            tok_village=403,
+        )
+        for path in (
+            "projects",
+            *(f"projects/{UNITS_PROJECT}/{op}" for op in UNITS_API_WRITES),
+            "oneyuan/imports",
+        )
+    ),
 ]
 
 
@@ -169,11 +235,29 @@ def matrix(request, tmp_path_factory):
         headers[role] = {}
     headers["tok_village"] = {"Authorization": f"Bearer {tok_village}"}
     headers["tok_county"] = {"Authorization": f"Bearer {tok_county}"}
-    ids = {"victim": world.users["victim"].id, "spare_token": spare.id}
+    ids = {"victim": world.users["victim"].id, "spare_token": spare.id, **seed_units(app)}
     yield app, world, clients, headers, ids
     engine.dispose()
     if server is not None:
         server.drop(name)
+
+
+def seed_units(app) -> dict[str, int]:
+    """常口村's carbon ticket project, a lot and a sale; the sale's seq."""
+    from ledger.units import services
+    from ledger.units.services import Buyer
+    from ledger.vault.crypto import ensure_vault_key
+    from tests.units import HUAWEI, OWNER, make_lot, make_project
+
+    engine = app.extensions["ledger.engine"]
+    ensure_vault_key(app.extensions["ledger.settings"])
+    make_project(engine, UNITS_PROJECT)
+    make_lot(engine, UNITS_PROJECT, "M1", count=100)
+    sale = services.sell(
+        engine, project=UNITS_PROJECT, seller=OWNER, buyer=Buyer("company", "华为", HUAWEI),
+        price_fen_per_t=1_000, use="esg", kg=10_000, actor="test", within=None,
+    )  # fmt: skip
+    return {"sale": sale.entry.seq}
 
 
 def app_username(role: str) -> str:
@@ -184,8 +268,8 @@ def app_username(role: str) -> str:
 
 @pytest.mark.parametrize(("method", "path", "role", "status"), list(_cases(READ_ROWS)))
 def test_read(matrix, method, path, role, status):
-    _, _, clients, headers, _ = matrix
-    response = clients[role].open(path, method=method, headers=headers[role])
+    _, _, clients, headers, ids = matrix
+    response = clients[role].open(path.format(**ids), method=method, headers=headers[role])
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     if status == 302 and role == "anonymous":
         assert response.headers["Location"].startswith("/signin?next=")
@@ -213,10 +297,10 @@ def test_write(matrix, method, path, role, status):
     assert response.status_code == status, response.get_data(as_text=True)[:800]
 
 
-#: Blueprints whose every endpoint must have rows here. The JSON API and the pages added by
-#: other modules keep their own matrices; every endpoint of the app has *a* rule regardless
-#: (``authz.check_coverage`` refuses to build the app otherwise).
-MATRIX_BLUEPRINTS = {"home", "auth", "orgs", "admin", "log"}
+#: Blueprints whose every endpoint must have rows here (the shell's, and the units module's
+#: pages and API). The shell's JSON API keeps its own matrix; every endpoint of the app has
+#: *a* rule regardless (``authz.check_coverage`` refuses to build the app otherwise).
+MATRIX_BLUEPRINTS = {"home", "auth", "orgs", "admin", "log", "units", "units_api"}
 
 
 def test_every_endpoint_is_in_the_matrix(matrix):
@@ -224,7 +308,7 @@ def test_every_endpoint_is_in_the_matrix(matrix):
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, path, _ in READ_ROWS + WRITE_ROWS:
-        path = path.format(victim=1, spare_token=1).split("?")[0]
+        path = path.format(victim=1, spare_token=1, sale=1).split("?")[0]
         try:
             endpoint, _ = adapter.match(urllib.parse.unquote(path), method=method)
         except NotFound:  # the rows about codes that do not exist

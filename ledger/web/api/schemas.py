@@ -29,6 +29,8 @@ from pydantic.json_schema import SkipJsonSchema
 from ledger.accounts.model import PROVINCE_ABBR, Org, Principal
 from ledger.core.canonical import MAX_SAFE_INTEGER
 from ledger.services.anchors import MAX_TITLE as MAX_ANCHOR_TITLE
+from ledger.webkit.api import Out as _Out
+from ledger.webkit.api import ex
 
 #: The most entries one page of ``GET /api/v1/log/entries`` returns.
 MAX_PAGE = 1000
@@ -45,18 +47,11 @@ ORG_CODE = (
     + r"][0-9]{2}(?:[0-9]{2})?)$"
 )
 ORG_CODE_RE = re.compile(ORG_CODE)
-#: Client-chosen idempotency keys: 1..100 visible ASCII characters (a UUID, a file name…).
-IDEMPOTENCY_KEY = r"^[!-~]{1,100}$"
 
 SEQ = Field(ge=0, le=MAX_SAFE_INTEGER)
 SHA256_EXAMPLE = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 ROOT_EXAMPLE = "5f1b6e2e4a3c9a0d3e7b3f0b8a1d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e"
 UNITS = {"CNY": "fen", "CO2E": "kg"}
-
-
-def ex(value: Any) -> dict[str, Any]:
-    """``json_schema_extra`` giving a field or model its example."""
-    return {"example": value}
 
 
 def _no_default(example: Any):
@@ -68,51 +63,6 @@ def _no_default(example: Any):
         schema["example"] = example
 
     return extra
-
-
-class _Out(BaseModel):
-    """Base of response models."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# --- errors -------------------------------------------------------------------------------
-
-
-class ErrorDetail(_Out):
-    """What went wrong: a stable dotted ``code``, a sentence for a person, and facts."""
-
-    code: str = Field(
-        description="Stable machine-readable code, e.g. `idempotency.conflict`.",
-        json_schema_extra=ex("tree.size_too_large"),
-    )
-    message: str = Field(
-        description="One sentence for a person.",
-        json_schema_extra=ex("size 40 is larger than the log (29 entries)"),
-    )
-    details: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Extra facts (which field, which seq), JSON.",
-        json_schema_extra=ex({"size": 29}),
-    )
-
-
-class ErrorResponse(_Out):
-    """Every error of the API (4xx, 5xx) has this shape."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "error": {
-                    "code": "auth.required",
-                    "message": "sign in to see this page",
-                    "details": {},
-                }
-            }
-        }
-    )
-
-    error: ErrorDetail
 
 
 # --- principals and organisations ---------------------------------------------------------
@@ -349,19 +299,6 @@ class ConsistencyOut(_Out):
 
 
 # --- document anchors ---------------------------------------------------------------------
-
-
-class IdempotencyHeader(BaseModel):
-    """Every write carries a client-chosen idempotency key. The same key with the same body
-    returns the original result (same status); with another body it is refused (409). Keys
-    are per principal: two clients cannot collide."""
-
-    idempotency_key: str = Field(
-        alias="Idempotency-Key",
-        pattern=IDEMPOTENCY_KEY,
-        description="1..100 visible ASCII characters, e.g. a UUID.",
-        json_schema_extra=ex("3b7c6a52-4f0e-4d0b-9a53-5f8f8a1c2d10"),
-    )
 
 
 class AnchorBody(BaseModel):

@@ -20,11 +20,9 @@ from flask import Response, jsonify
 from flask_openapi3 import Info
 from pydantic import ValidationError
 
-from ledger.web.api.schemas import ErrorResponse
+from ledger.webkit.api import BEARER, SESSION, ErrorResponse
 
 VALIDATION_STATUS = 422
-BEARER = "bearerAuth"
-SESSION = "sessionCookie"
 #: Where each kind of request model reads its fields from (by model name suffix).
 LOCATIONS = ("Query", "Path", "Header", "Body")
 

@@ -39,8 +39,6 @@ from ledger.web.api.schemas import (
     EntriesOut,
     EntriesQuery,
     EntryOut,
-    ErrorResponse,
-    IdempotencyHeader,
     InclusionOut,
     InclusionQuery,
     OrgDetail,
@@ -48,8 +46,9 @@ from ledger.web.api.schemas import (
     OrgPath,
     PrincipalOut,
 )
-from ledger.web.api.spec import BEARER, SESSION
 from ledger.webkit import authz
+from ledger.webkit.api import SIGNED_IN as SIGNED_IN_SECURITY
+from ledger.webkit.api import ErrorResponse, IdempotencyHeader
 from ledger.webkit.ext import engine
 
 PREFIX = "/api/v1"
@@ -113,7 +112,7 @@ authz.protect(
     },
 )
 
-SIGNED_IN = [{BEARER: []}, {SESSION: []}]
+SIGNED_IN = SIGNED_IN_SECURITY
 SIGNED_IN_ERRORS = {403: ErrorResponse}
 WRITE_ERRORS = {400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse}
 

@@ -1,0 +1,1 @@
+"""The jobs module's Alembic revisions: its own branch, labelled ``jobs``."""

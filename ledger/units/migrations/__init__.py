@@ -1,0 +1,1 @@
+"""The units module's Alembic revisions: its own branch, labelled ``units``."""
