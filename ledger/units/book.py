@@ -26,6 +26,13 @@ from ledger.units.model import (
     Piece,
     buyer_account,
     count,
+    describe_issue,
+    describe_oneyuan,
+    describe_pledge,
+    describe_project,
+    describe_retire,
+    describe_sale,
+    describe_transfer,
     format_range,
     income_account,
     issued_account,
@@ -55,6 +62,17 @@ MOVES = (TRANSFER, PLEDGE, RELEASE, RETIRE, SALE, ONEYUAN)
 KINDS = (PROJECT, ISSUE, *MOVES)
 #: Kinds that sell or retire: one row each in the sales register.
 DISPOSALS = (RETIRE, SALE, ONEYUAN)
+#: What an entry of each kind states, in words (receipts, the public verification page).
+DESCRIPTIONS = {
+    PROJECT: describe_project,
+    ISSUE: describe_issue,
+    TRANSFER: describe_transfer,
+    PLEDGE: describe_pledge,
+    RELEASE: describe_pledge,
+    RETIRE: describe_retire,
+    SALE: describe_sale,
+    ONEYUAN: describe_oneyuan,
+}
 #: The body rules of each kind.
 VALIDATORS = {
     PROJECT: validate_project,

@@ -26,7 +26,9 @@ from stdnum.exceptions import ValidationError as NumberError
 from ledger.accounts.model import VILLAGE_CODE_RE
 from ledger.core.canonical import MAX_SAFE_INTEGER
 from ledger.core.errors import ValidationError
+from ledger.core.personal import check_free_text
 from ledger.platform import N_
+from ledger.platform.facts import Account, Amount, Fact, Moment, Term
 from ledger.vault.model import CODE_ALPHABET, CODE_CHARS
 
 # --- programmes and uses ------------------------------------------------------------------
@@ -536,6 +538,28 @@ def _err(code: str, where: str, message: str) -> ValidationError:
     return ValidationError(code, f"{where}: {message}")
 
 
+def free_text(
+    errors: list, where: str, value: object, field: str, limit: int, *, empty: bool = False
+) -> None:
+    """The free-text rule for text that enters a leaf (names, claims, references): at most
+    ``limit`` characters, no control characters, nothing that looks like personal data
+    (:func:`ledger.core.personal.check_free_text`); not blank unless ``empty``."""
+    prefix = f"{where}: " if where else ""
+    try:
+        check_free_text(value, field, limit)
+    except ValidationError as exc:
+        errors.append(ValidationError(exc.code, prefix + exc.message, exc.details))
+        return
+    if not empty and not value.strip():
+        errors.append(ValidationError("units.text", f"{prefix}{field} must not be blank"))
+
+
+def free_text_problems(value: object, field: str, limit: int, *, empty: bool = False) -> list:
+    errors: list = []
+    free_text(errors, "", value, field, limit, empty=empty)
+    return errors
+
+
 def is_text(value: object, limit: int, *, empty: bool = False) -> bool:
     """Printable text of at most ``limit`` characters (no control or direction characters)."""
     return (
@@ -581,7 +605,7 @@ def _document_ok(doc: object) -> bool:
         and bool(_HEX64.fullmatch(doc["sha256"]))
         and type(doc["size"]) is int
         and 0 <= doc["size"] <= MAX_SAFE_INTEGER
-        and is_text(doc["title"], MAX_TEXT, empty=True)
+        and not free_text_problems(doc["title"], "title", MAX_TEXT, empty=True)
     )
 
 
@@ -613,8 +637,9 @@ def buyer_problem(buyer: object) -> str | None:
     keys = set(buyer)
     if not ({"type", "name"} <= keys <= {"type", "name", "uscc"}):
         return "an organisation buyer is {type, name, uscc}"
-    if not is_text(buyer["name"], MAX_NAME):
-        return f"the buyer's name must be 1..{MAX_NAME} printable characters"
+    problems = free_text_problems(buyer["name"], "name", MAX_NAME)
+    if problems:
+        return problems[0].message
     if kind == "company" and "uscc" not in buyer:
         return "a company buyer needs its unified social credit code"
     if "uscc" in buyer and not valid_uscc(buyer["uscc"]):
@@ -671,7 +696,7 @@ def validate_project(body: Mapping[str, Any], where: str) -> list[ValidationErro
         "project code: 2..32 upper-case letters, digits and '-'",
     )
     _check(errors, body["programme"] in PROGRAMMES, "units.programme", where, "unknown programme")
-    _check(errors, is_text(body["name"], MAX_NAME), "units.name", where, "name: 1..200 chars")
+    free_text(errors, where, body["name"], "name", MAX_NAME)
     owner = parse_holder(body["owner"])
     _check(
         errors,
@@ -711,7 +736,7 @@ def validate_project(body: Mapping[str, Any], where: str) -> list[ValidationErro
     )
     for key in ("owner_name", "methodology"):
         if key in body:
-            _check(errors, is_text(body[key], MAX_NAME, empty=True), "units.text", where, key)
+            free_text(errors, where, body[key], key, MAX_NAME, empty=True)
     ids = body.get("registry_ids", {})
     _check(
         errors,
@@ -851,9 +876,9 @@ def validate_transfer(body: Mapping[str, Any], where: str) -> list[ValidationErr
     _check(errors, body["to"] != body["from"], "units.holder", where, "from and to are the same")
     _check(errors, valid_date(body["date"]), "units.date", where, "date")
     if "to_name" in body:
-        _check(errors, is_text(body["to_name"], MAX_NAME), "units.text", where, "to_name")
+        free_text(errors, where, body["to_name"], "to_name", MAX_NAME)
     if "ref" in body:
-        _check(errors, is_text(body["ref"], MAX_TEXT), "units.text", where, "ref")
+        free_text(errors, where, body["ref"], "ref", MAX_TEXT)
     return errors
 
 
@@ -861,7 +886,7 @@ def _pledgee_ok(value: object) -> bool:
     return (
         isinstance(value, dict)
         and value.keys() == {"name", "uscc"}
-        and is_text(value["name"], MAX_NAME)
+        and not free_text_problems(value["name"], "name", MAX_NAME)
         and valid_uscc(value["uscc"])
     )
 
@@ -880,7 +905,7 @@ def validate_pledge(body: Mapping[str, Any], where: str) -> list[ValidationError
     _check(errors, _pledgee_ok(body["pledgee"]), "units.pledgee", where, "pledgee {name, uscc}")
     _check(errors, valid_date(body["date"]), "units.date", where, "date")
     if "loan_ref" in body:
-        _check(errors, is_text(body["loan_ref"], MAX_REF), "units.text", where, "loan_ref")
+        free_text(errors, where, body["loan_ref"], "loan_ref", MAX_REF)
     if "document" in body:
         _check(errors, _document_ok(body["document"]), "units.document", where, "document")
     return errors
@@ -917,7 +942,7 @@ def validate_retire(body: Mapping[str, Any], where: str) -> list[ValidationError
     _check(errors, body["use"] in USES, "units.use", where, "unknown use")
     _check(errors, valid_date(body["date"]), "units.date", where, "date")
     if "claim" in body:
-        _check(errors, is_text(body["claim"], MAX_TEXT, empty=True), "units.text", where, "claim")
+        free_text(errors, where, body["claim"], "claim", MAX_TEXT, empty=True)
     return errors
 
 
@@ -979,7 +1004,7 @@ def validate_sale(body: Mapping[str, Any], where: str) -> list[ValidationError]:
     _check(errors, valid_date(body["date"]), "units.date", where, "date")
     for key in ("trade_ref", "claim"):
         if key in body:
-            _check(errors, is_text(body[key], MAX_TEXT), "units.text", where, key)
+            free_text(errors, where, body[key], key, MAX_TEXT)
     return errors
 
 
@@ -1056,3 +1081,119 @@ def parties(body: Mapping[str, Any], postings: Sequence[Any]) -> list[str]:
     if owner is not None and owner.village is not None:
         found.append(f"Village:{owner.village}")
     return found
+
+
+# --- entries in words (receipts, the public verification page) ----------------------------
+
+
+def _serials_text(serials: Sequence[Sequence[Any]]) -> str:
+    """``[["0000001", 1, 2723]]`` → ``0000001: 1–2723`` (ranges of a lot joined by commas)."""
+    parts: dict[str, list[str]] = {}
+    for lot, first, last in serials:
+        parts.setdefault(lot, []).append(str(first) if first == last else f"{first}–{last}")
+    return "; ".join(f"{lot}: {', '.join(ranges)}" for lot, ranges in parts.items())
+
+
+def _carbon(postings: Sequence[Any]) -> Amount:
+    return Amount(sum(p.amount for p in postings if p.commodity == "CO2E" and p.amount > 0), "CO2E")
+
+
+def _party(record: Mapping[str, Any]) -> str:
+    """A buyer, beneficiary or pledgee as the leaf names it: an organisation's name (and
+    credit code), a person's vault code."""
+    if record.get("type") == "person":
+        return record["code"]
+    return f"{record['name']} ({record['uscc']})" if record.get("uscc") else record["name"]
+
+
+def _common_facts(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    return [
+        (N_("Project"), body["project"]),
+        (N_("Serials"), _serials_text(body["serials"])),
+        (N_("Carbon"), _carbon(postings)),
+    ]
+
+
+def describe_project(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    start, end = body["crediting_period"]
+    return [
+        (N_("Project"), body["project"]),
+        (N_("Project name"), body["name"]),
+        (N_("Programme"), Term(PROGRAMMES[body["programme"]].label)),
+        (N_("Owner"), Account(body["owner"])),
+        (N_("Area (mu)"), body["area_mu"]),
+        (N_("Crediting period"), f"{start} – {end}"),
+    ]
+
+
+def describe_issue(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    return [
+        (N_("Project"), body["project"]),
+        (N_("Lot"), body["lot"]),
+        (N_("Programme"), Term(PROGRAMMES[body["programme"]].label)),
+        (N_("Vintage"), body["vintage"]),
+        (
+            N_("Serials"),
+            format_range(body["serial_prefix"], body["serial_digits"], body["first"], body["last"]),
+        ),
+        (N_("Carbon"), _carbon(postings)),
+        (N_("Issued to"), Account(body["owner"])),
+        (N_("Issued on"), body["issued_on"]),
+        (N_("Issuance document (SHA-256)"), body["document"]["sha256"]),
+    ]
+
+
+def describe_transfer(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    return [
+        *_common_facts(body, postings),
+        (N_("From"), Account(body["from"])),
+        (N_("To"), Account(body["to"])),
+        (N_("Date"), body["date"]),
+    ]
+
+
+def describe_pledge(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    return [
+        *_common_facts(body, postings),
+        (N_("Owner"), Account(body["owner"])),
+        (N_("Pledgee"), _party(body["pledgee"])),
+        (N_("Date"), body["date"]),
+    ]
+
+
+def describe_retire(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    facts = [
+        *_common_facts(body, postings),
+        (N_("Retired by"), Account(body["holder"])),
+        (N_("Beneficiary"), _party(body["beneficiary"])),
+        (N_("Use"), Term(USES[body["use"]])),
+        (N_("Date"), body["date"]),
+    ]
+    return facts + ([(N_("Claim"), body["claim"])] if body.get("claim") else [])
+
+
+def describe_sale(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    facts = [
+        *_common_facts(body, postings),
+        (N_("Seller"), Account(body["seller"])),
+        (N_("Buyer"), _party(body["buyer"])),
+        (N_("Use"), Term(USES[body["use"]])),
+        (N_("Price per tonne"), Amount(body["price_fen_per_t"], "CNY")),
+        (N_("Total (rounded half up to the fen)"), Amount(body["total_fen"], "CNY")),
+        (N_("Retired for the buyer"), Term(N_("yes") if body["retired"] else N_("no"))),
+        (N_("Date"), body["date"]),
+    ]
+    return facts + ([(N_("Claim"), body["claim"])] if body.get("claim") else [])
+
+
+def describe_oneyuan(body: Mapping[str, Any], postings: Sequence[Any]) -> list[Fact]:
+    return [
+        (N_("Project"), body["project"]),
+        (N_("Serials"), _serials_text(body["serials"])),
+        (N_("Carbon retired"), Amount(body["kg"], "CO2E")),
+        (N_("Paid"), Amount(body["amount_fen"], "CNY")),
+        (N_("Paid at"), Moment(body["paid_at"])),
+        (N_("Order"), body["order_id"]),
+        (N_("Certificate"), body["certificate_no"]),
+        (N_("Buyer (vault code)"), body["buyer"]["code"]),
+    ]

@@ -23,7 +23,13 @@ LABELS = {
 #: Every units entry is scoped: read by its village (named in its postings) and the bureau of
 #: its project's county; the public sees the register (``units_sale`` where public).
 KINDS = tuple(
-    EntryKind(name, LABELS[name], validate=book.VALIDATORS[name], parties=model.parties)
+    EntryKind(
+        name,
+        LABELS[name],
+        validate=book.VALIDATORS[name],
+        parties=model.parties,
+        describe=book.DESCRIPTIONS[name],
+    )
     for name in book.KINDS
 )
 
@@ -80,6 +86,20 @@ MESSAGES = {
     "oneyuan.encoding": N_("The file is not UTF-8 text."),
 }
 
+#: What the components of the units' account names mean (the log module says Village,
+#: Collective, Court, Income, Equity, Expenses): 常口村 农户 H-…, 企业 9144…, 已注销 林业碳票.
+ACCOUNT_WORDS = {
+    "Household": N_("household"),
+    "Company": N_("company"),
+    "ForestFarm": N_("forest farm"),
+    "Case": N_("case"),
+    "Pledged": N_("(pledged)"),
+    "Issued": N_("issued"),
+    "Retired": N_("retired"),
+    "CarbonSales": N_("carbon sales"),
+    **{p.account: p.label for p in model.PROGRAMMES.values()},
+}
+
 MODULE = Module(
     name="units",
     label=N_("Carbon units"),
@@ -96,6 +116,7 @@ MODULE = Module(
         NavItem("units.register", N_("Carbon register"), EVERYONE, order=82),
     ),
     messages=MESSAGES,
+    account_words=ACCOUNT_WORDS,
     translations="ledger.units",
     demo="ledger.units.demo:seed",
     jobs=("ledger.units.oneyuan:IMPORT_JOB",),

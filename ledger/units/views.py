@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -91,20 +92,19 @@ REFRESH = 2
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _words(conn, accounts_shown: Iterable[str] = ()) -> Words:
-    """Words for the accounts a page shows: village names and holder names looked up."""
-    accounts_shown = set(accounts_shown)
-    villages = set()
-    for account in accounts_shown:
-        holder = model.parse_holder(account.removesuffix(model.PLEDGED))
-        if holder is not None and holder.village:
-            villages.add(holder.village)
-    names = {}
-    for code in sorted(villages):
-        org = accounts.find_org(conn, "village", code)
-        if org is not None:
-            names[code] = org.name
-    return Words(_, names, services.holder_names(conn, sorted(accounts_shown)))
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def _words(conn=None, accounts_shown: Iterable[str] = ()) -> Words:
+    """Words for the reader, with the names of the organisations and of the holders the
+    page shows (``conn`` None: numbers and terms only)."""
+    if conn is None:
+        return Words(_, _lang())
+    orgs = {o.account_key: o.name for o in accounts.list_orgs(conn)}
+    holders = services.holder_names(conn, sorted(set(accounts_shown)))
+    return Words(_, _lang(), orgs, holders)
 
 
 def _writer():
@@ -181,7 +181,7 @@ def register():
         "units/register.html",
         rows=rows,
         masked=masked,
-        words=Words(_),
+        words=_words(),
         more=more,
         programme=programme,
         programmes=list(model.PROGRAMMES),
@@ -447,7 +447,7 @@ def issue(code: str, project: str):
         status = 422
     return _render(
         "units/form_issue.html", status, form=form, org=org, project=p,
-        unit_text=Words(_).tonnes(unit),
+        unit_text=_words().tonnes(unit),
     )  # fmt: skip
 
 

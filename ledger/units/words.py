@@ -1,9 +1,10 @@
-"""What pages and the API say to people: account names in words (常口村 集体账户, never
-``Assets:Village:…``), money in 元, carbon in 吨, times in Beijing time. Minimal and local to
-this module, so a shared formatting module can replace it.
+"""What the units pages say to people: holder accounts in words (常口村 集体账户, a company by
+the name its entries gave it, never ``Assets:Village:…``), money in 元 and carbon in 吨
+through :mod:`ledger.formatting`, programmes, uses and states translated.
 
-Every function takes integers (fen, kg) and works without floats; the words come from the
-caller's ``gettext`` so they follow the reader's language.
+The words come from the caller's ``gettext`` and ``lang``, so they follow the reader's
+language; every other account is said as the platform says it
+(:func:`ledger.platform.accounts.account_words` with the modules' declared words).
 """
 
 from __future__ import annotations
@@ -11,84 +12,58 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
+from ledger import formatting
+from ledger.platform import registry
+from ledger.platform.accounts import account_words
 from ledger.units import model
 
 Gettext = Callable[..., str]
 
 
-def group(n: int) -> str:
-    return f"{n:,}"
-
-
-def yuan_number(fen: int) -> str:
-    """``4084500`` → ``40,845.00``."""
-    sign = "−" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
-def tonnes_number(kg: int) -> str:
-    """``2723000`` → ``2,723``; ``12345`` → ``12.345``; ``10`` → ``0.01`` (exact)."""
-    sign = "−" if kg < 0 else ""
-    whole, rest = divmod(abs(kg), 1000)
-    if not rest:
-        return f"{sign}{whole:,}"
-    return f"{sign}{whole:,}." + f"{rest:03d}".rstrip("0")
-
-
-def price_number(fen_per_t: int) -> str:
-    """Fen per tonne as yuan per tonne: ``1500`` → ``15.00``."""
-    return yuan_number(fen_per_t)
+def exact_places(kg: int) -> int:
+    """The fewest decimals of tonnes that show ``kg`` exactly (0 to 3)."""
+    for places, unit in ((0, 1000), (1, 100), (2, 10)):
+        if kg % unit == 0:
+            return places
+    return 3
 
 
 def decimal_text(value: Decimal) -> str:
     """An exact decimal with thousands grouped and no trailing zeros: ``40845.000`` →
-    ``40,845``; ``0.015`` → ``0.015``."""
+    ``40,845``; ``42.34265`` → ``42.34265``."""
     text = format(value, ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def beijing_time(utc: str) -> str:
-    """``2026-03-01T02:03:04.000005Z`` → ``2026-03-01 10:03``."""
-    from datetime import UTC, datetime, timedelta
-
-    moment = datetime.fromisoformat(utc.replace("Z", "+00:00")).astimezone(UTC)
-    return (moment + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-
-
 class Words:
-    """Formatting bound to one reader: ``gettext`` of the request, and names of villages and
-    holders (``village_names``: code → name; ``holder_names``: account → name)."""
+    """Formatting bound to one reader: ``gettext`` and ``lang`` (``zh`` or ``en``) of the
+    request, the names of organisations (``org_names``: account key such as
+    ``Village:350428102201`` → name) and of holders the entries named (``holder_names``:
+    account → name)."""
 
     def __init__(
         self,
         gettext: Gettext,
-        village_names: Mapping[str, str] | None = None,
+        lang: str = "zh",
+        org_names: Mapping[str, str] | None = None,
         holder_names: Mapping[str, str] | None = None,
     ):
         self._ = gettext
-        self.villages = dict(village_names or {})
+        self.lang = lang
+        self.orgs = dict(org_names or {})
         self.holders = dict(holder_names or {})
 
     def yuan(self, fen: int | None) -> str:
-        if fen is None:
-            return "—"
-        return self._("%(amount)s yuan", amount=yuan_number(fen))
+        return "—" if fen is None else formatting.yuan(fen, self.lang)
 
     def tonnes(self, kg: int | None) -> str:
-        if kg is None:
-            return "—"
-        return self._("%(amount)s t", amount=tonnes_number(kg))
+        """Tonnes, exactly: ``2723000`` → ``2,723 吨``; ``2723`` → ``2.723 吨``."""
+        return "—" if kg is None else formatting.tonnes(kg, exact_places(kg), self.lang)
 
     def price(self, fen_per_t: int | None) -> str:
         if fen_per_t is None:
             return "—"
-        return self._("%(amount)s yuan/t", amount=price_number(fen_per_t))
-
-    def time(self, utc: str | None) -> str:
-        if not utc:
-            return "—"
-        return self._("%(time)s Beijing time", time=beijing_time(utc))
+        return self._("%(amount)s yuan/t", amount=formatting.yuan_number(fen_per_t))
 
     def programme(self, key: str) -> str:
         programme = model.PROGRAMMES.get(key)
@@ -105,36 +80,18 @@ class Words:
         }
         return labels.get(state, state)
 
-    def village(self, code: str | None) -> str:
-        if code is None:
-            return ""
-        return self.villages.get(code) or self._("village %(code)s", code=code)
-
     def account(self, account: str) -> str:
-        """An account in words: ``Assets:Village:350428102201:Collective`` → 常口村 集体账户."""
-        pledged = account.endswith(model.PLEDGED)
+        """An account in words: a company or forest farm by the name its entries gave it,
+        every other account as the platform says it (常口村 集体账户, 常口村 农户 H-…)."""
         holder = model.parse_holder(account.removesuffix(model.PLEDGED))
-        if holder is None:
-            if account.startswith("Expenses:Retired:"):
-                return self._("retired")
-            if account.startswith("Income:"):
-                return self._("carbon sales income")
-            return self._("another account")
-        if holder.kind == model.VILLAGE:
-            text = self._("%(village)s collective account", village=self.village(holder.code))
-        elif holder.kind == model.HOUSEHOLD:
-            text = self._(
-                "%(village)s household %(code)s",
-                village=self.village(holder.village),
-                code=holder.code,
+        name = self.holders.get(account.removesuffix(model.PLEDGED))
+        if holder is not None and holder.kind in (model.COMPANY, model.FARM) and name:
+            return (
+                self._("%(holder)s (pledged)", holder=name)
+                if account.endswith(model.PLEDGED)
+                else name
             )
-        elif holder.kind == model.COMPANY:
-            text = self.holders.get(account) or self._("company %(code)s", code=holder.code)
-        elif holder.kind == model.FARM:
-            text = self.holders.get(account) or self._("forest farm %(code)s", code=holder.code)
-        else:
-            text = self._("court case %(code)s", code=holder.code)
-        return self._("%(holder)s (pledged)", holder=text) if pledged else text
+        return account_words(account, self.orgs.get, registry().account_words(), self._)
 
     def buyer(self, kind: str, name: str | None, masked: str | None) -> str:
         """An organisation by name; a person by the masked name the vault gives."""

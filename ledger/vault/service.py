@@ -169,7 +169,7 @@ def put_many(
     field_rows = [
         tuple(row[c] for c in _FIELD_COLUMNS)
         for code, given in zip(codes, fields, strict=True)
-        for row in _field_rows(vault, code, given)
+        for row in _field_rows(vault, code, owner_org, given)
     ]
     # In key order: the database fills its index pages in turn instead of all over.
     field_rows.sort()

@@ -291,3 +291,48 @@ def test_a_bank_releases_only_what_is_pledged_to_it(engine, lot):
     )  # fmt: skip
     assert released.body["serials"] == [["L1", 1, 10]]
     assert released.body["pledgee"] == {"name": "银行", "uscc": ICBC}
+
+
+def test_every_kind_says_what_its_entries_state(engine, lot):
+    """What receipts print: facts from the leaf alone, never its salt."""
+    from ledger.platform import registry
+    from ledger.platform.facts import Account, Amount
+    from ledger.services.log import read_entries, read_head
+
+    services.pledge(
+        engine, project="CT-TEST", owner=OWNER, pledgee_name="工商银行", pledgee_uscc=ICBC,
+        kg=5_000, **KW,
+    )  # fmt: skip
+    services.release(
+        engine, project="CT-TEST", owner=OWNER, pledgee_uscc=ICBC, document=document("解押"),
+        kg=5_000, **KW,
+    )  # fmt: skip
+    services.transfer(engine, project="CT-TEST", from_=OWNER, to=COMPANY, kg=5_000, **KW)
+    services.retire(
+        engine, project="CT-TEST", holder=COMPANY, beneficiary=Buyer("organisation", "会"),
+        use="event_neutrality", claim="碳中和", kg=1_000, **KW,
+    )  # fmt: skip
+    services.sell(
+        engine, project="CT-TEST", seller=OWNER, buyer=Buyer("company", "华为", HUAWEI),
+        price_fen_per_t=1_500, use="esg", kg=2_000, **KW,
+    )  # fmt: skip
+    with read_transaction(engine) as conn:
+        entries = list(read_entries(conn, "main", 0, read_head(conn).size))
+    described = set()
+    for entry in entries:
+        kind = registry().kind(entry.kind)
+        if not entry.kind.startswith("units."):
+            continue
+        facts = kind.describe(entry.body, entry.postings)
+        assert facts and all(isinstance(label, str) for label, _ in facts)
+        assert entry.body["salt"] not in repr(facts)
+        described.add(entry.kind)
+        if entry.kind == "units.sale":
+            assert dict(facts)["Total (rounded half up to the fen)"] == Amount(
+                3_000, "CNY"
+            )  # 2 t at 15 元/t
+            assert dict(facts)["Seller"] == Account(OWNER)
+    assert described == {
+        "units.project", "units.issue", "units.pledge", "units.release", "units.transfer",
+        "units.retire", "units.sale",
+    }  # fmt: skip

@@ -182,4 +182,4 @@ def test_pages_in_english(client, login, units):
     english(client)
     login("village")
     text = client.get(f"/villages/{V1}/carbon").get_data(as_text=True)
-    assert "Carbon income" in text and "4,500.00 yuan" in text
+    assert "Carbon income" in text and "CNY 4,500.00" in text and "300 t CO2e" in text
