@@ -66,7 +66,12 @@ class DemoContext:
     origin: str
     env: str
     hasher: Hasher
-    settings: Settings
+    settings: Settings | None = None
+
+    @property
+    def instance_settings(self) -> Settings:
+        """The settings given, or those of the environment (``LEDGER_*``, the instance)."""
+        return self.settings or load_settings(env=self.env)
 
     @property
     def development(self) -> bool:
@@ -134,7 +139,6 @@ def seed_demo(
     """Run every module's demo seeder in the composition root's order, then sign a
     checkpoint. Returns messages, including (in development) one
     ``demo sign-in: <role> <username> / <password>`` line per role."""
-    settings = settings or load_settings(env=env)
     ctx = DemoContext(engine, signer, origin, env, hasher or Hasher(), settings)
     lines = []
     for module in registry().modules:

@@ -87,26 +87,26 @@ class Strict(BaseModel):
 # --- models -------------------------------------------------------------------------------
 
 
-class ProjectPath(BaseModel):
+class UnitsProjectPath(BaseModel):
     project: str = Field(pattern=PROJECT, json_schema_extra=ex(PROJECT_EXAMPLE))
 
 
-class VillagePath(BaseModel):
+class UnitsVillagePath(BaseModel):
     code: str = Field(pattern=r"^\d{12}$", json_schema_extra=ex("350428102201"))
 
 
-class JobPath(BaseModel):
+class UnitsJobPath(BaseModel):
     job_id: int = Field(ge=1, le=MAX_KG, json_schema_extra=ex(1))
 
 
-class RegisterQuery(BaseModel):
+class UnitsRegisterQuery(BaseModel):
     before: int | None = Field(None, ge=0, le=MAX_KG, description="Rows before this seq.")
     programme: Literal[tuple(model.PROGRAMMES)] | None = Field(  # type: ignore[valid-type]
         None, description="Only this programme's rows."
     )
 
 
-class DocumentIn(Strict):
+class UnitsDocumentIn(Strict):
     """A document by digest: the client hashes the file; only the digest enters the log."""
 
     sha256: str = Field(
@@ -122,7 +122,7 @@ class DocumentIn(Strict):
         return Document(self.sha256, self.size, self.title)
 
 
-class ProjectBody(Strict):
+class UnitsProjectBody(Strict):
     """A project to register (see ``docs/units.md`` for account names)."""
 
     project: str = Field(pattern=PROJECT, json_schema_extra=ex(PROJECT_EXAMPLE))
@@ -142,7 +142,7 @@ class ProjectBody(Strict):
     registry_ids: dict[str, str] = Field(default_factory=dict, json_schema_extra=ex({}))
 
 
-class IssueBody(Strict):
+class UnitsIssueBody(Strict):
     """A lot to issue to the project's owner: ``count`` serials from ``first``."""
 
     lot: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", json_schema_extra=ex("0000001"))
@@ -156,20 +156,20 @@ class IssueBody(Strict):
         None, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", json_schema_extra=ex("0000001-")
     )
     issued_on: str = Field(pattern=DATE, json_schema_extra=ex("2021-05-18"))
-    document: DocumentIn
+    document: UnitsDocumentIn
 
 
-class SerialRange(Strict):
+class UnitsSerialRange(Strict):
     lot: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", json_schema_extra=ex("0000001"))
     first: int = Field(ge=0, le=MAX_KG, json_schema_extra=ex(1))
     last: int = Field(ge=0, le=MAX_KG, json_schema_extra=ex(2723))
 
 
-class MoveBody(Strict):
+class UnitsMoveBody(Strict):
     """Which serials: ``serials`` (ranges), or ``kg`` of the holder's (lowest first)."""
 
     kg: int | None = Field(None, ge=1, le=MAX_KG, json_schema_extra=ex(2_723_000))
-    serials: list[SerialRange] | None = Field(None, min_length=1, max_length=1000)
+    serials: list[UnitsSerialRange] | None = Field(None, min_length=1, max_length=1000)
     date: str | None = Field(None, pattern=DATE, json_schema_extra=ex("2021-05-18"))
 
     def chosen(self) -> dict[str, Any]:
@@ -179,32 +179,32 @@ class MoveBody(Strict):
         return {"kg": self.kg, "serials": serials, "date": self.date}
 
 
-class TransferBody(MoveBody):
+class UnitsTransferBody(UnitsMoveBody):
     from_: str = Field(alias="from", max_length=120, json_schema_extra=ex(OWNER_EXAMPLE))
     to: str = Field(max_length=120, json_schema_extra=ex("Assets:Company:914403001922038216"))
     to_name: str = Field("", max_length=200, json_schema_extra=ex("华为技术有限公司"))
     ref: str = Field("", max_length=500, json_schema_extra=ex(""))
 
 
-class PledgeeIn(Strict):
+class UnitsPledgeeIn(Strict):
     name: str = Field(min_length=1, max_length=200, json_schema_extra=ex("福建将乐农村商业银行"))
     uscc: str = Field(pattern=USCC, json_schema_extra=ex("91110000710926094P"))
 
 
-class PledgeBody(MoveBody):
+class UnitsPledgeBody(UnitsMoveBody):
     owner: str = Field(max_length=120, json_schema_extra=ex(OWNER_EXAMPLE))
-    pledgee: PledgeeIn
+    pledgee: UnitsPledgeeIn
     loan_ref: str = Field("", max_length=64, json_schema_extra=ex("JL-2022-001"))
-    document: DocumentIn | None = None
+    document: UnitsDocumentIn | None = None
 
 
-class ReleaseBody(MoveBody):
+class UnitsReleaseBody(UnitsMoveBody):
     owner: str = Field(max_length=120, json_schema_extra=ex(OWNER_EXAMPLE))
     pledgee_uscc: str = Field(pattern=USCC, json_schema_extra=ex("91110000710926094P"))
-    document: DocumentIn
+    document: UnitsDocumentIn
 
 
-class BuyerIn(Strict):
+class UnitsBuyerIn(Strict):
     """An organisation by name (a company with its USCC); a person by name, which goes to
     the vault (the log carries a code)."""
 
@@ -219,16 +219,16 @@ class BuyerIn(Strict):
 USE = Literal[tuple(k for k in model.USES if k != "personal")]  # type: ignore[valid-type]
 
 
-class RetireBody(MoveBody):
+class UnitsRetireBody(UnitsMoveBody):
     holder: str = Field(max_length=120, json_schema_extra=ex(OWNER_EXAMPLE))
-    beneficiary: BuyerIn
+    beneficiary: UnitsBuyerIn
     use: USE = Field(json_schema_extra=ex("event_neutrality"))
     claim: str = Field("", max_length=500, json_schema_extra=ex(""))
 
 
-class SaleBody(MoveBody):
+class UnitsSaleBody(UnitsMoveBody):
     seller: str = Field(max_length=120, json_schema_extra=ex(OWNER_EXAMPLE))
-    buyer: BuyerIn
+    buyer: UnitsBuyerIn
     price_fen_per_t: int = Field(
         ge=1, le=10**12, description="Fen per tonne.", json_schema_extra=ex(1500)
     )
@@ -238,11 +238,11 @@ class SaleBody(MoveBody):
     claim: str = Field("", max_length=500, json_schema_extra=ex(""))
 
 
-class ImportForm(BaseModel):
+class UnitsImportForm(BaseModel):
     file: FileStorage
 
 
-class EntryOut(Out):
+class UnitsEntryOut(Out):
     """The entry an operation appended."""
 
     seq: int = Field(json_schema_extra=ex(3))
@@ -252,7 +252,7 @@ class EntryOut(Out):
     body: dict[str, Any] = Field(description="The entry's body (without its salt).")
 
     @classmethod
-    def of(cls, entry: Entry) -> EntryOut:
+    def of(cls, entry: Entry) -> UnitsEntryOut:
         body = {k: v for k, v in entry.body.items() if k != "salt"}
         return cls(
             seq=entry.seq,
@@ -263,7 +263,7 @@ class EntryOut(Out):
         )
 
 
-class SaleOut(EntryOut):
+class UnitsSaleOut(UnitsEntryOut):
     """A sale, with its arithmetic: total = price × kg / 1000, rounded half up to the fen."""
 
     kg: int = Field(json_schema_extra=ex(2_723_000))
@@ -273,7 +273,7 @@ class SaleOut(EntryOut):
     retired: bool = Field(json_schema_extra=ex(False))
 
 
-class LotOut(Out):
+class UnitsLotOut(Out):
     lot: str
     vintage: int
     period: list[str]
@@ -287,7 +287,7 @@ class LotOut(Out):
     seq: int
 
     @classmethod
-    def of(cls, lot: Lot) -> LotOut:
+    def of(cls, lot: Lot) -> UnitsLotOut:
         return cls(
             lot=lot.lot, vintage=lot.vintage, period=[lot.period_start, lot.period_end],
             unit_kg=lot.unit_kg, first=lot.first, last=lot.last,
@@ -296,7 +296,7 @@ class LotOut(Out):
         )  # fmt: skip
 
 
-class HoldingOut(Out):
+class UnitsHoldingOut(Out):
     lot: str
     holder: str
     state: str
@@ -305,7 +305,7 @@ class HoldingOut(Out):
     kg: int
 
 
-class ProjectOut(Out):
+class UnitsProjectOut(Out):
     project: str
     programme: str
     name: str
@@ -319,7 +319,7 @@ class ProjectOut(Out):
     held_kg: int = Field(description="What the owner still holds (not pledged or retired).")
 
     @classmethod
-    def of(cls, p: Project, held_kg: int) -> ProjectOut:
+    def of(cls, p: Project, held_kg: int) -> UnitsProjectOut:
         return cls(
             project=p.project, programme=p.programme, name=p.name, owner=p.owner,
             owner_name=p.owner_name, division=p.division, area_mu=p.area_mu,
@@ -328,16 +328,16 @@ class ProjectOut(Out):
         )  # fmt: skip
 
 
-class ProjectsOut(Out):
-    projects: list[ProjectOut]
+class UnitsProjectsOut(Out):
+    projects: list[UnitsProjectOut]
 
 
-class ProjectDetailOut(ProjectOut):
-    lots: list[LotOut]
-    holdings: list[HoldingOut]
+class UnitsProjectDetailOut(UnitsProjectOut):
+    lots: list[UnitsLotOut]
+    holdings: list[UnitsHoldingOut]
 
 
-class RegisterRow(Out):
+class UnitsRegisterRow(Out):
     """A public register row: no price, no scoped detail; a person masked."""
 
     seq: int
@@ -355,12 +355,12 @@ class RegisterRow(Out):
     retired: bool
 
 
-class RegisterOut(Out):
-    rows: list[RegisterRow]
+class UnitsRegisterOut(Out):
+    rows: list[UnitsRegisterRow]
     next_before: int | None
 
 
-class EarningOut(Out):
+class UnitsEarningOut(Out):
     programme: str
     project: str
     year: str
@@ -369,7 +369,7 @@ class EarningOut(Out):
     sales: int
 
 
-class HeldOut(Out):
+class UnitsHeldOut(Out):
     lot: str
     project: str
     holder: str
@@ -378,14 +378,14 @@ class HeldOut(Out):
     kg: int
 
 
-class EarningsOut(Out):
+class UnitsEarningsOut(Out):
     village: str
-    earnings: list[EarningOut]
+    earnings: list[UnitsEarningOut]
     total_fen: int
-    held: list[HeldOut]
+    held: list[UnitsHeldOut]
 
 
-class JobOut(Out):
+class UnitsJobOut(Out):
     id: int
     kind: str
     status: str
@@ -450,16 +450,16 @@ def _readable(p: Project) -> bool:
     "/register",
     summary="The public register of retirements and sales to organisations",
     description="Newest first, 50 a page; no prices; individual buyers masked.",
-    responses={200: RegisterOut},
+    responses={200: UnitsRegisterOut},
 )
-def register(query: RegisterQuery):
+def register(query: UnitsRegisterQuery):
     with read_transaction(engine()) as conn:
         rows = services.public_register(
             conn, before=query.before, limit=50, programme=query.programme
         )
     masked = _masked(r.buyer_code for r in rows if r.buyer_code)
     out = [
-        RegisterRow(
+        UnitsRegisterRow(
             seq=r.seq, date=r.date, kind=r.kind, project=r.project, project_name=r.project_name,
             programme=r.programme, vintages=r.vintages, serials=r.serials, kg=r.kg,
             buyer=masked.get(r.buyer_code, "*") if r.buyer_type == "person" else r.buyer_name or "",
@@ -468,14 +468,14 @@ def register(query: RegisterQuery):
         for r in rows
     ]  # fmt: skip
     more = rows[-1].seq if len(rows) == 50 else None
-    return json_response(RegisterOut(rows=out, next_before=more))
+    return json_response(UnitsRegisterOut(rows=out, next_before=more))
 
 
 @bp.get(
     "/projects",
     summary="Projects: a bureau's division, or a village's own",
     security=SIGNED_IN,
-    responses={200: ProjectsOut, 403: ErrorResponse},
+    responses={200: UnitsProjectsOut, 403: ErrorResponse},
 )
 def projects():
     principal = authz.current_principal()
@@ -484,30 +484,30 @@ def projects():
             found = services.list_projects(conn, within=principal.org.division)
         else:
             found = services.list_projects(conn, village=principal.org.code)
-        out = [ProjectOut.of(p, services.remaining_kg(conn, p)) for p in found]
-    return json_response(ProjectsOut(projects=out))
+        out = [UnitsProjectOut.of(p, services.remaining_kg(conn, p)) for p in found]
+    return json_response(UnitsProjectsOut(projects=out))
 
 
 @bp.get(
     "/projects/<project>",
     summary="A project with its lots and who holds its units",
     security=SIGNED_IN,
-    responses={200: ProjectDetailOut, 403: ErrorResponse, 404: ErrorResponse},
+    responses={200: UnitsProjectDetailOut, 403: ErrorResponse, 404: ErrorResponse},
 )
-def project(path: ProjectPath):
+def project(path: UnitsProjectPath):
     with read_transaction(engine()) as conn:
         p = services.get_project(conn, path.project)
         if not _readable(p):
             raise NotFound(f"there is no project {path.project}")
-        lots = [LotOut.of(lot) for lot in services.lots_of(conn, p.project)]
+        lots = [UnitsLotOut.of(lot) for lot in services.lots_of(conn, p.project)]
         holdings = [
-            HoldingOut(
+            UnitsHoldingOut(
                 lot=h.lot, holder=h.holder, state=h.state, pledgee=h.pledgee, units=h.units, kg=h.kg
             )
             for h in services.holdings(conn, project=p.project)
         ]
-        base = ProjectOut.of(p, services.remaining_kg(conn, p))
-    return json_response(ProjectDetailOut(**base.model_dump(), lots=lots, holdings=holdings))
+        base = UnitsProjectOut.of(p, services.remaining_kg(conn, p))
+    return json_response(UnitsProjectDetailOut(**base.model_dump(), lots=lots, holdings=holdings))
 
 
 @bp.get(
@@ -515,20 +515,20 @@ def project(path: ProjectPath):
     summary="What a village's forests earned, and the serials it still holds",
     description="By programme, project and year (of the sale date); amounts in fen and kg.",
     security=SIGNED_IN,
-    responses={200: EarningsOut, 403: ErrorResponse, 404: ErrorResponse},
+    responses={200: UnitsEarningsOut, 403: ErrorResponse, 404: ErrorResponse},
 )
-def earnings(path: VillagePath):
+def earnings(path: UnitsVillagePath):
     org = authz.current_org()
     with read_transaction(engine()) as conn:
         rows = services.earnings(conn, org.code)
         held = services.held_ranges(conn, village=org.code)
     return json_response(
-        EarningsOut(
+        UnitsEarningsOut(
             village=org.code,
-            earnings=[EarningOut(**vars_of(e)) for e in rows],
+            earnings=[UnitsEarningOut(**vars_of(e)) for e in rows],
             total_fen=sum(e.total_fen for e in rows),
             held=[
-                HeldOut(
+                UnitsHeldOut(
                     lot=h.lot,
                     project=h.project,
                     holder=h.holder,
@@ -553,9 +553,9 @@ def vars_of(record) -> dict[str, Any]:
     "/projects",
     summary="Register a project",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def create_project(header: IdempotencyHeader, body: ProjectBody):
+def create_project(header: IdempotencyHeader, body: UnitsProjectBody):
     spec = ProjectSpec(
         project=body.project, programme=body.programme, name=body.name, owner=body.owner,
         division=body.division, area_mu=body.area_mu,
@@ -566,7 +566,7 @@ def create_project(header: IdempotencyHeader, body: ProjectBody):
         engine(), spec, actor=authz.current_principal().actor, within=_bureau_division(),
         key=_key(header, "project"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 @bp.post(
@@ -574,9 +574,9 @@ def create_project(header: IdempotencyHeader, body: ProjectBody):
     summary="Issue a lot to the project's owner",
     description="Anchors the issuance document's digest and appends `units.issue`.",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def issue(path: ProjectPath, header: IdempotencyHeader, body: IssueBody):
+def issue(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsIssueBody):
     spec = IssueSpec(
         project=path.project, lot=body.lot, vintage=body.vintage,
         period=(body.period_start, body.period_end), count=body.count,
@@ -587,7 +587,7 @@ def issue(path: ProjectPath, header: IdempotencyHeader, body: IssueBody):
         engine(), spec, actor=authz.current_principal().actor, within=_bureau_division(),
         key=_key(header, "issue"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 def _common(header: IdempotencyHeader, name: str) -> dict[str, Any]:
@@ -602,59 +602,59 @@ def _common(header: IdempotencyHeader, name: str) -> dict[str, Any]:
     "/projects/<project>/transfers",
     summary="Transfer serials to another holder",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def transfer(path: ProjectPath, header: IdempotencyHeader, body: TransferBody):
+def transfer(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsTransferBody):
     entry = services.transfer(
         engine(), project=path.project, from_=body.from_, to=body.to, to_name=body.to_name,
         ref=body.ref, **body.chosen(), **_common(header, "transfer"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 @bp.post(
     "/projects/<project>/pledges",
     summary="Pledge an owner's serials to a bank",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def pledge(path: ProjectPath, header: IdempotencyHeader, body: PledgeBody):
+def pledge(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsPledgeBody):
     entry = services.pledge(
         engine(), project=path.project, owner=body.owner, pledgee_name=body.pledgee.name,
         pledgee_uscc=body.pledgee.uscc, loan_ref=body.loan_ref,
         document=body.document.document() if body.document else None,
         **body.chosen(), **_common(header, "pledge"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 @bp.post(
     "/projects/<project>/releases",
     summary="Release pledged serials on the bank's word",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def release(path: ProjectPath, header: IdempotencyHeader, body: ReleaseBody):
+def release(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsReleaseBody):
     entry = services.release(
         engine(), project=path.project, owner=body.owner, pledgee_uscc=body.pledgee_uscc,
         document=body.document.document(), **body.chosen(), **_common(header, "release"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 @bp.post(
     "/projects/<project>/retirements",
     summary="Retire serials for a beneficiary, a use and a claim",
     security=SIGNED_IN,
-    responses={201: EntryOut, **WRITE_ERRORS},
+    responses={201: UnitsEntryOut, **WRITE_ERRORS},
 )
-def retire(path: ProjectPath, header: IdempotencyHeader, body: RetireBody):
+def retire(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsRetireBody):
     entry = services.retire(
         engine(), project=path.project, holder=body.holder, beneficiary=body.beneficiary.buyer(),
         use=body.use, claim=body.claim, vault=_vault(), **body.chosen(),
         **_common(header, "retire"),
     )  # fmt: skip
-    return json_response(EntryOut.of(entry), 201)
+    return json_response(UnitsEntryOut.of(entry), 201)
 
 
 @bp.post(
@@ -664,17 +664,17 @@ def retire(path: ProjectPath, header: IdempotencyHeader, body: RetireBody):
     "to the seller. Units go to the buyer, or are retired for it (always for "
     "compliance_offset, event_neutrality and judicial).",
     security=SIGNED_IN,
-    responses={201: SaleOut, **WRITE_ERRORS},
+    responses={201: UnitsSaleOut, **WRITE_ERRORS},
 )
-def sell(path: ProjectPath, header: IdempotencyHeader, body: SaleBody):
+def sell(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsSaleBody):
     result = services.sell(
         engine(), project=path.project, seller=body.seller, buyer=body.buyer.buyer(),
         price_fen_per_t=body.price_fen_per_t, use=body.use, retire_units=body.retire,
         trade_ref=body.trade_ref, claim=body.claim, vault=_vault(), **body.chosen(),
         **_common(header, "sale"),
     )  # fmt: skip
-    base = EntryOut.of(result.entry)
-    out = SaleOut(
+    base = UnitsEntryOut.of(result.entry)
+    out = UnitsSaleOut(
         **base.model_dump(), kg=result.kg, price_fen_per_t=result.price_fen_per_t,
         total_fen=result.total_fen, rounding=result.rounding, retired=result.retired,
     )  # fmt: skip
@@ -687,9 +687,9 @@ def sell(path: ProjectPath, header: IdempotencyHeader, body: SaleBody):
     description="Starts a background job (202); follow it at `Location`. All or nothing; "
     "the job's errors list every bad line.",
     security=SIGNED_IN,
-    responses={202: JobOut, **WRITE_ERRORS},
+    responses={202: UnitsJobOut, **WRITE_ERRORS},
 )
-def import_oneyuan(header: IdempotencyHeader, form: ImportForm):
+def import_oneyuan(header: IdempotencyHeader, form: UnitsImportForm):
     principal = authz.current_principal()
     data = form.file.read()
     job_id = runner.create_job(
@@ -704,8 +704,8 @@ def import_oneyuan(header: IdempotencyHeader, form: ImportForm):
     )
 
 
-def _job_out(job: runner.Job) -> JobOut:
-    return JobOut(
+def _job_out(job: runner.Job) -> UnitsJobOut:
+    return UnitsJobOut(
         id=job.id, kind=job.kind, status=job.status, stage=job.stage, progress=job.progress,
         total=job.total, percent=job.percent, result=job.result, errors=job.errors,
     )  # fmt: skip
@@ -715,9 +715,9 @@ def _job_out(job: runner.Job) -> JobOut:
     "/jobs/<int:job_id>",
     summary="A background job's progress and outcome",
     security=SIGNED_IN,
-    responses={200: JobOut, 403: ErrorResponse, 404: ErrorResponse},
+    responses={200: UnitsJobOut, 403: ErrorResponse, 404: ErrorResponse},
 )
-def job(path: JobPath):
+def job(path: UnitsJobPath):
     found = runner.get_job(engine(), path.job_id)
     principal = authz.current_principal()
     if found is None or found.owner != principal.org.code:

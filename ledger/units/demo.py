@@ -125,9 +125,10 @@ def _one_yuan(ctx: DemoContext) -> list[str]:
                   "2021-03-01", _document("一元碳汇 SC-001 核证文件（示例）")),
         actor="demo:bureau:350721", within=None, key="demo-units-issue-SC-001-2020",
     )  # fmt: skip
-    ensure_vault_key(ctx.settings)
+    settings = ctx.instance_settings
+    ensure_vault_key(settings)
     result = oneyuan.import_purchases(
-        engine, Vault.from_settings(ctx.settings), purchases_csv(), actor="demo:bureau:350721",
+        engine, Vault.from_settings(settings), purchases_csv(), actor="demo:bureau:350721",
         now="2026-01-01T00:00:00.000000Z",
     )  # fmt: skip
     return [

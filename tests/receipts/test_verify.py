@@ -98,7 +98,7 @@ def test_receipt_json_alone_verifies_and_the_kinds_description_is_used(book, tmp
     path = write(tmp_path, "receipt.json", encode(book.bundles(book.payout)))
     result = run(str(path), "--vkey", vkey(book))
     assert result.exit_code == 0, result.output
-    assert "Household：H-3F9A" in result.output and "Paid：123.45 元" in result.output
+    assert "农户：H-3F9A" in result.output and "支付金额：123.45 元" in result.output
     assert "打印内容" not in result.output  # no page text to check
 
 

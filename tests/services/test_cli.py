@@ -124,7 +124,7 @@ def test_uninitialised_database_is_a_clear_error_then_init_works(blank_url, tmp_
     assert "not initialised" in result.stderr
 
     demo = run("init", "--demo", "--db", blank_url)
-    assert "checkpoint: size 2" in demo.stdout
+    assert re.search(r"^checkpoint: size [1-9]\d*$", demo.stdout, re.M), demo.stdout
     assert "ok: the log verifies" in run("log", "verify", "--db", blank_url).stdout
 
 

@@ -193,3 +193,12 @@ def test_issuing_through_the_api(client, units, tokens):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["body"]["serial_prefix"] == "0000002-"
     assert os.environ.get("LEDGER_EXTRA_MODULES")  # the suite's modules are loaded too
+
+
+def test_units_operations_declare_their_security(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path, item in doc["paths"].items():
+        if path.startswith("/api/v1/units"):
+            for method, op in item.items():
+                public = path == "/api/v1/units/register"
+                assert bool(op.get("security")) is not public, (method, path)
