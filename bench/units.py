@@ -30,6 +30,7 @@ from ledger.units.services import Document, IssueSpec, ProjectSpec
 from ledger.vault.crypto import Vault
 
 PURCHASES = 100_000
+ROUNDS = 2
 TARGET = 0.3
 VILLAGE = "350721100201"
 OWNER = f"Assets:Village:{VILLAGE}:Collective"
@@ -71,18 +72,24 @@ def setup_project(engine, project: str, units: int, owner: str = OWNER) -> None:
 
 
 def run_import(db: str, append_ceiling: float) -> Result:
-    """``oneyuan_import.<db>`` against the append ceiling measured in the same run."""
+    """``oneyuan_import.<db>`` against the append ceiling measured in the same run: the best
+    of :data:`ROUNDS` imports, each into a fresh database (as the append benchmark takes the
+    best of its rounds)."""
     name = f"oneyuan_import.{db}"
     data = purchases_csv(PURCHASES)
     vault = Vault.from_key(os.urandom(32))
-    with DATABASES[db]() as engine:
-        setup_project(engine, "SC-001", PURCHASES * 50)
-        start = time.perf_counter()
-        result = oneyuan.import_purchases(engine, vault, data, actor=ACTOR)
-        seconds = time.perf_counter() - start
-    if result.imported != PURCHASES:
-        raise RuntimeError(f"{name}: imported {result.imported} of {PURCHASES}")
-    value = PURCHASES / seconds
+    best = float("inf")
+    for n in range(ROUNDS):
+        with DATABASES[db]() as engine:
+            setup_project(engine, "SC-001", PURCHASES * 50)
+            start = time.perf_counter()
+            result = oneyuan.import_purchases(engine, vault, data, actor=ACTOR)
+            seconds = time.perf_counter() - start
+        if result.imported != PURCHASES:
+            raise RuntimeError(f"{name}: imported {result.imported} of {PURCHASES}")
+        progress(f"{name} round {n + 1}: {PURCHASES / seconds:,.0f} purchases/s")
+        best = min(best, seconds)
+    value = PURCHASES / best
     ratio = value / append_ceiling
     progress(f"{name}: {value:,.0f} purchases/s (append ceiling {append_ceiling:,.0f})")
     return Result(

@@ -1071,16 +1071,34 @@ def validate_oneyuan(body: Mapping[str, Any], where: str) -> list[ValidationErro
 
 
 def parties(body: Mapping[str, Any], postings: Sequence[Any]) -> list[str]:
-    """Who a units entry concerns beyond the organisations its postings name: the bureau of
-    the county its project lies in, and a project's owner (a project entry has no postings)."""
+    """Who a units entry concerns beyond the organisations its postings name: a project's
+    owner's village (a project entry has no postings), and the bureau of the county the
+    project lies in, unless a village of that county is named already (the county's bureau,
+    and every bureau above it, reads that village's entries anyway)."""
     found = []
-    division = body.get("division")
-    if isinstance(division, str) and _DIVISION_RE.fullmatch(division):
-        found.append(f"Bureau:{division[:6]}")
     owner = parse_holder(body.get("owner"))
     if owner is not None and owner.village is not None:
         found.append(f"Village:{owner.village}")
+    division = body.get("division")
+    if isinstance(division, str) and _DIVISION_RE.fullmatch(division):
+        county = division[:6]
+        villages = [v for v in _villages(postings) if v.startswith(county)]
+        if not villages and not (owner and owner.village and owner.village.startswith(county)):
+            found.append(f"Bureau:{county}")
     return found
+
+
+def _villages(postings: Sequence[Any]) -> list[str]:
+    """The villages the postings' accounts name."""
+    out = []
+    for p in postings:
+        account = p.account if hasattr(p, "account") else p[0]
+        holder = parse_holder(account.removesuffix(PLEDGED)) if isinstance(account, str) else None
+        if holder is not None and holder.village is not None:
+            out.append(holder.village)
+        elif isinstance(account, str) and account.startswith("Income:Village:"):
+            out.append(account.split(":")[2])
+    return out
 
 
 # --- entries in words (receipts, the public verification page) ----------------------------
