@@ -25,7 +25,6 @@ from ledger.core.errors import NotFoundError, ValidationError
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import read_entries, write
-from ledger.storage.db import read_transaction
 from ledger.units import book, model
 from ledger.units.book import Lot, Project
 from ledger.units.model import HELD, PLEDGED_STATE, RETIRED, Piece, parse_holder
@@ -250,7 +249,7 @@ def issue_lot(
     before under the same prefix."""
     if type(spec.count) is not int or spec.count <= 0:
         raise ValidationError("units.range", "a lot has at least one serial")
-    request = {"issue": orjson.loads(orjson.dumps(spec, default=_plain))}
+    request = {"issue": orjson.loads(orjson.dumps(spec))}
 
     def decide(tx):
         project = get_project(tx.conn, spec.project, within)
@@ -280,12 +279,6 @@ def issue_lot(
         tx.append([*_document(spec.document, actor), draft])
 
     return _units_entry(write(engine, decide, idempotency_key=key, request=request))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(type(value).__name__)
 
 
 # --- moves -------------------------------------------------------------------------------
@@ -864,17 +857,21 @@ def sales(
     *,
     within: str | None = None,
     village: str | None = None,
+    project: str | None = None,
     kinds: Sequence[str] = ("sale", "oneyuan", "retire"),
     retired: bool | None = None,
     before: int | None = None,
     limit: int = 50,
 ) -> list[SaleRecord]:
-    """Sales, purchases and retirements in a division or sold by a village, newest first."""
+    """Sales, purchases and retirements in a division, sold by a village or of a project,
+    newest first."""
     stmt = select(SALE_T).where(SALE_T.c.kind.in_(list(kinds))).order_by(SALE_T.c.seq.desc())
     if within is not None:
         stmt = stmt.where(SALE_T.c.division.startswith(within, autoescape=True))
     if village is not None:
         stmt = stmt.where(SALE_T.c.seller_village == village)
+    if project is not None:
+        stmt = stmt.where(SALE_T.c.project == project)
     if retired is not None:
         stmt = stmt.where(SALE_T.c.retired.is_(retired))
     if before is not None:
@@ -906,9 +903,3 @@ def remaining_kg(conn: Connection, project: Project) -> int:
         )
     )
     return int(conn.execute(stmt).scalar() or 0)
-
-
-def read(engine: Engine, fn, *args, **kwargs):
-    """``fn(conn, *args, **kwargs)`` in a read transaction."""
-    with read_transaction(engine) as conn:
-        return fn(conn, *args, **kwargs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -207,6 +208,7 @@ class Bar:
 class Chart:
     width: int
     height: int
+    base: int  # the y of the axis
     bars: list[Bar]
     labels: list[tuple[int, int, str]]  # x, y, text
     values: list[tuple[int, int, str]]
@@ -241,7 +243,7 @@ def earnings_chart(earnings: list[services.Earning], words: Words) -> Chart | No
         labels.append((x + bar_width // 2, base + 18, year))
         values.append((x + bar_width // 2, y - 6, words.yuan(totals[year])))
     legend = [(f"p-{list(model.PROGRAMMES).index(p)}", words.programme(p)) for p in programmes]
-    return Chart(width, height, bars, labels, values, legend, _("Income by year"))
+    return Chart(width, height, base, bars, labels, values, legend, _("Income by year"))
 
 
 @bp.get("/villages/<code>/carbon")
@@ -319,8 +321,7 @@ def project(code: str, project: str):
         p = _project(conn, org, project)
         lots = services.lots_of(conn, p.project)
         holdings = services.holdings(conn, project=p.project)
-        recent = services.sales(conn, within=org.division, limit=200)
-        recent = [r for r in recent if r.project == p.project][:20]
+        recent = services.sales(conn, within=org.division, project=p.project, limit=20)
         words = _words(
             conn,
             [p.owner]
@@ -481,8 +482,6 @@ def _move_page(name: str, form_class, template: str, state: str, do):
             form.bank_uscc.choices = [(b, words.account(f"Assets:Company:{b}")) for b in banks]
         status = 200
         if request.method == "GET" and form.date.data is None:
-            from datetime import date
-
             form.date.data = date.fromisoformat(services.today())
         if form.validate_on_submit():
             if form.holder.data not in {c[0] for c in choices}:
