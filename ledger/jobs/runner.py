@@ -108,13 +108,13 @@ def _job(row: Any) -> Job:
 
 
 def job_kinds() -> dict[str, JobKind]:
-    """Every job kind the modules declare, by name."""
+    """Every on-demand job kind the modules declare, by name (their other declarations in
+    ``Module.jobs`` are the scheduler's periodic jobs)."""
     found = {}
     for _module, path in registry().paths("jobs"):
         kind = resolve(path)
-        if not isinstance(kind, JobKind):
-            raise TypeError(f"{path} is not a ledger.jobs.runner.JobKind")
-        found[kind.name] = kind
+        if isinstance(kind, JobKind):
+            found[kind.name] = kind
     return found
 
 
