@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -195,9 +194,8 @@ def test_the_serial_invariant_against_a_plain_model(engine):
     assert verify_log(engine, []) == []
 
 
-@pytest.mark.parametrize("size", [LOT_SIZE])
-def test_the_machine_starts_from_one_lot(engine, size):
+def test_the_machine_starts_from_one_lot(engine):
     machine = SerialMachine(engine)
     lot = machine.start()
-    assert machine.model[lot] == {n: (OWNER, "held", None) for n in range(1, size + 1)}
+    assert machine.model[lot] == {n: (OWNER, "held", None) for n in range(1, LOT_SIZE + 1)}
     machine.stored_holdings_are_the_model()
