@@ -55,8 +55,13 @@ def entry_parties(
     """The parties of an entry of ``kind`` (an :class:`~ledger.platform.EntryKind` or None)
     with this body and these postings (Posting records or ``(account, commodity, amount)``).
     Malformed declarations (a party that is not ``Kind:digits``) are left out."""
-    accounts = (p.account if isinstance(p, Posting) else p[0] for p in postings)
-    found = parties_of_accounts(a for a in accounts if isinstance(a, str))
+    found = set()
+    for p in postings:
+        account = p.account if type(p) is Posting else p[0]
+        if type(account) is str:
+            party = party_of_account(account)
+            if party is not None:
+                found.add(party)
     if kind is not None and kind.parties is not None:
         try:
             declared = list(kind.parties(body, tuple(postings)))

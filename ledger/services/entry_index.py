@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from ledger.core.entry import Entry
 from ledger.core.findings import Finding
-from ledger.platform.reading import entry_parties, party_division, party_of_account
+from ledger.platform.reading import entry_parties, party_division
 from ledger.platform.registry import SALT_KEY, registry
 from ledger.services.bulk import insert_many
 from ledger.services.projections import Replay, compare, stream
@@ -34,13 +34,14 @@ class EntryIndexProjector:
     rebuildable = True
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
-        reg = registry()
-        rows = [
-            (log, e.seq, party, party_division(party))
-            for e in entries
-            if reg.is_scoped(e.kind, log)
-            for party in sorted(entry_parties(reg.kind(e.kind), e.body, e.postings))
-        ]
+        kinds = registry().kinds
+        rows = []
+        for e in entries:
+            declared = kinds.get(e.kind)
+            if declared is not None and declared.public:
+                continue
+            for party in sorted(entry_parties(declared, e.body, e.postings)):
+                rows.append((log, e.seq, party, party_division(party)))
         insert_many(conn, _INSERT_PARTY, _PARTY_ROW, rows)
 
     def replay(self, log: str) -> Replay:
@@ -76,11 +77,7 @@ class _EntryIndexReplay:
             self.problems.append(
                 ("entry.salt_missing", "a scoped entry has no salt of 128 bits or more", seq)
             )
-        if declared is None or declared.parties is None:
-            parties = {party_of_account(leg[0]) for leg in postings}
-            parties.discard(None)
-        else:
-            parties = entry_parties(declared, body, postings)
+        parties = entry_parties(declared, body, postings)
         if parties:
             self.expected[seq] = parties.pop() if len(parties) == 1 else tuple(sorted(parties))
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
+import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -107,11 +107,17 @@ def _check_key(key: str) -> None:
 def _salted(drafts: Sequence[EntryDraft], log: str, reg: Registry) -> list[EntryDraft]:
     """``drafts`` with a fresh 128-bit salt in the body of every scoped one (see
     :attr:`ledger.platform.EntryKind.public`)."""
+    if log != "main":
+        return list(drafts)
+    kinds = reg.kinds
+    salts = os.urandom(16 * len(drafts)).hex()
     return [
-        replace(d, body={**d.body, SALT_KEY: secrets.token_hex(16)})
-        if reg.is_scoped(d.kind, log)
-        else d
-        for d in drafts
+        d
+        if kinds[d.kind].public
+        else EntryDraft(
+            d.kind, {**d.body, SALT_KEY: salts[32 * i : 32 * i + 32]}, d.actor, d.postings
+        )
+        for i, d in enumerate(drafts)
     ]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, exists, false, or_, select
 
 from ledger.platform import ReadScope, registry
+from ledger.platform.reading import party_division
 from ledger.services.log import ENTRY
 from ledger.storage.tables import LogEntryParty
 
@@ -23,7 +24,8 @@ def readable_clause(scope: ReadScope, log: str = "main"):
     public = sorted(name for name, kind in registry().kinds.items() if kind.public)
     clauses = [ENTRY.c.kind.in_(public)] if public else [false()]
     if scope.party is not None:
-        match = PARTY.c.party == scope.party
+        # the division first: it is what the index is on (ix_log_entry_party_division)
+        match = (PARTY.c.division == party_division(scope.party)) & (PARTY.c.party == scope.party)
     elif scope.division:
         match = PARTY.c.division.startswith(scope.division, autoescape=True)
     else:

@@ -153,10 +153,7 @@ class LogEntryParty(SQLModel, table=True):
     division code in it, which a bureau's division must prefix."""
 
     __tablename__ = "log_entry_party"
-    __table_args__ = (
-        Index("ix_log_entry_party_party", "log", "party", "seq"),
-        Index("ix_log_entry_party_division", "log", "division", "seq"),
-    )
+    __table_args__ = (Index("ix_log_entry_party_division", "log", "division", "seq"),)
 
     log: str = Field(primary_key=True, max_length=LOG_NAME_LEN)
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
