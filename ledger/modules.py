@@ -16,4 +16,5 @@ MODULES = (
     "ledger.reconcile.module:MODULE",
     "ledger.jobs.module:MODULE",
     "ledger.units.module:MODULE",
+    "ledger.community.module:MODULE",
 )

@@ -1,0 +1,1 @@
+"""The community module's Alembic revisions: its own branch, labelled ``community``."""
