@@ -17,4 +17,5 @@ MODULES = (
     "ledger.jobs.module:MODULE",
     "ledger.units.module:MODULE",
     "ledger.community.module:MODULE",
+    "ledger.judicial.module:MODULE",
 )

@@ -1,0 +1,11 @@
+"""Commands: ``carbon-ledger judicial …`` (``assess``: the carbon-loss calculator for clerks
+and assessors; ``cases``: a court's cases as JSON lines)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("judicial")
+def judicial_group() -> None:
+    """Judicial carbon (司法碳汇): assess a carbon loss, list cases."""
