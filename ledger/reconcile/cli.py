@@ -54,7 +54,9 @@ def import_cmd(ctx: Context, source, fmt, division, as_json: bool, file: Path) -
             layout,
             actor=default_actor(),
             source=name,
-            match=lambda engine, registry: match_registry(engine, registry, divisions),
+            match=lambda engine, registry: match_registry(
+                engine, registry, divisions, grace_days=ctx.settings.reconcile_grace_days
+            ),
         )
     except ValidationError as exc:
         if exc.code != "reconcile.rows":

@@ -22,6 +22,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, select
 
@@ -37,10 +38,12 @@ from ledger.reconcile.findings import (
 )
 from ledger.reconcile.imports import RETIREMENT
 from ledger.reconcile.sources import SOURCE
+from ledger.services.clock import utc_now
 from ledger.services.projections import stream
 from ledger.storage.db import read_transaction
 
 ACTOR = "reconcile"
+BEIJING = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class RegistryRange:
     sha256: str
     beneficiary: str
     retired_on: str
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,8 @@ class LogRetirement:
     """A retirement the log records, in registry serials: ``seq`` of its entry, the block and
     range, who it was for (``beneficiary``: a name or a case number, or ``""`` when the log
     names a person only by a vault code, which is then not compared), its date and the
-    bureaus it concerns."""
+    bureaus it concerns. ``is_case``: the beneficiary is a court case's number, which the
+    registry may write in its beneficiary, reason or details."""
 
     seq: int
     block: str
@@ -69,6 +74,7 @@ class LogRetirement:
     beneficiary: str
     retired_on: str
     divisions: tuple[str, ...]
+    is_case: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +87,30 @@ class Tracked:
     divisions: tuple[str, ...]
 
 
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
 def same_party(log_name: str, registry_name: str) -> bool:
     """Whether two ways of writing a beneficiary name the same one: compared after NFKC
     (full-width brackets and letters become half-width), without spaces, case-folded."""
+    return _norm(log_name) == _norm(registry_name)
 
-    def norm(text: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
-    return norm(log_name) == norm(registry_name)
+def names_case(case_number: str, row: RegistryRange) -> bool:
+    """Whether a registry row names the case (its number, compared as :func:`same_party`
+    does, within the row's beneficiary, reason or details)."""
+    return _norm(case_number) in _norm(f"{row.beneficiary} {row.note}")
+
+
+def agrees(item: LogRetirement, row: RegistryRange) -> bool:
+    """Whether a registry row names who the log retired for (a person known only by a vault
+    code is not compared)."""
+    if not item.beneficiary:
+        return True
+    if item.is_case:
+        return names_case(item.beneficiary, row)
+    return same_party(item.beneficiary, row.beneficiary)
 
 
 def registry_doubles(
@@ -169,7 +191,7 @@ def _judge(
         return
     if len(overlapping) == 1 and (overlapping[0].start, overlapping[0].end) == serials[0]:
         row = overlapping[0]
-        if item.beneficiary and not same_party(item.beneficiary, row.beneficiary):
+        if not agrees(item, row):
             yield Found(BENEFICIARY, registry, item.block, serials, size, **base)
         else:
             yield Found(MATCHED, registry, item.block, serials, size, **base)
@@ -257,11 +279,15 @@ def registry_rows(conn: Connection, registry: str) -> Iterator[RegistryRange]:
     """The registry's rows, sorted by (block, start, end), streamed."""
     t = RETIREMENT.c
     stmt = (
-        select(t.block, t.serial_start, t.serial_end, t.row_sha256, t.beneficiary, t.retired_on)
+        select(
+            t.block, t.serial_start, t.serial_end, t.row_sha256, t.beneficiary, t.retired_on,
+            t.reason, t.details,
+        )
         .where(t.registry == registry)
         .order_by(t.block, t.serial_start, t.serial_end)
-    )
+    )  # fmt: skip
     for r in stream(conn, stmt):
+        note = f"{r.reason} {r.details}" if r.reason or r.details else ""
         yield RegistryRange(
             r.block,
             r.serial_start,
@@ -269,6 +295,7 @@ def registry_rows(conn: Connection, registry: str) -> Iterator[RegistryRange]:
             bytes(r.row_sha256).hex(),
             r.beneficiary,
             r.retired_on,
+            note,
         )
 
 
@@ -282,11 +309,57 @@ def source_divisions(conn: Connection, registry: str) -> list[str]:
     return sorted(divisions)
 
 
-def match_registry(engine: Engine, registry: str, divisions: Sequence[str] = ()) -> dict[str, int]:
-    """Match one registry's rows and record the findings not recorded before; returns how
-    many of each class were new. Registry-only findings concern ``divisions`` and the bureaus
-    with a source of this registry."""
+def missing_before(today: str, grace_days: int) -> str:
+    """The ISO date before which a log retirement the registry does not show is missing:
+    ``grace_days`` before ``today``."""
+    return (date.fromisoformat(today) - timedelta(days=grace_days)).isoformat()
+
+
+def findings_of(
+    conn: Connection, registry: str, divisions: Sequence[str], *, today: str, grace_days: int
+) -> list[Found]:
+    """Everything matching finds for one registry now: the registry's own double
+    retirements, and the log's retirements (:mod:`ledger.reconcile.logside`) against its
+    rows. Registry-only findings concern ``divisions`` and the bureaus with a source of this
+    registry."""
+    from ledger.reconcile import logside
+
+    concerned = sorted({*divisions, *source_divisions(conn, registry)})
+    rows = list(registry_rows(conn, registry))
+    found = list(registry_doubles(rows, registry, concerned))
+    lots = logside.registered_lots(conn, registry)
+    if lots:
+        log = logside.log_retirements(conn, lots)
+        found.extend(
+            compare(
+                registry,
+                log,
+                rows,
+                logside.tracked(lots.values()),
+                missing_before=missing_before(today, grace_days),
+            )
+        )
+    return found
+
+
+def match_registry(
+    engine: Engine,
+    registry: str,
+    divisions: Sequence[str] = (),
+    *,
+    grace_days: int = 14,
+    today: str | None = None,
+) -> dict[str, int]:
+    """Match one registry now and record the findings not recorded before; returns how many
+    of each class were new. ``today`` (Beijing, ISO) defaults to the clock's;
+    ``grace_days``: how long the registry may take to show a retirement of the log."""
+    today = today or beijing_today()
     with read_transaction(engine) as conn:
-        concerned = sorted({*divisions, *source_divisions(conn, registry)})
-        found = list(registry_doubles(registry_rows(conn, registry), registry, concerned))
+        found = findings_of(conn, registry, divisions, today=today, grace_days=grace_days)
     return record(engine, found, ACTOR)
+
+
+def beijing_today() -> str:
+    """Today's date in Beijing (ISO)."""
+    now = datetime.fromisoformat(utc_now().replace("Z", "+00:00"))
+    return now.astimezone(BEIJING).date().isoformat()

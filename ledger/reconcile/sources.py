@@ -270,7 +270,9 @@ def run_fetch(ctx: RunContext) -> dict[str, int]:
         ctx.engine,
         source,
         actor=f"scheduler:{source.name}",
-        match=lambda engine, registry: match_registry(engine, registry, [source.division]),
+        match=lambda engine, registry: match_registry(
+            engine, registry, [source.division], grace_days=ctx.settings.reconcile_grace_days
+        ),
         progress=ctx.progress,
     )
     return totals(results)
