@@ -146,7 +146,9 @@ MESSAGES = {
     "judicial.assess.text": N_(
         "The species, the report, the basis and the note are each at most 200 characters."
     ),
-    "judicial.method": N_("The assessment method is not valid: %(errors)s"),
+    "judicial.method": N_(
+        "The assessment method is not valid (each problem is listed below); nothing was stored."
+    ),
 }
 
 

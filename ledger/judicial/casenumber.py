@@ -121,29 +121,71 @@ TYPE_WORDS = {
     "司救执": "执行司法救助",
 }
 
-#: Refusals a person can cause, one per part (``%(reason)s`` says exactly what is wrong).
+#: Refusals a person can cause: one message per problem (the error's ``kind``), each naming
+#: the part and saying why, with the text found (``%(found)s``) where it helps.
 MESSAGES = {
     "judicial.case_number": N_("This is not a case number like (2022)闽0627刑初123号."),
     "judicial.case_number:empty": N_("Enter the case number, like (2022)闽0627刑初123号."),
     "judicial.case_number:old_form": N_(
-        "This is a case number in the form used before 2016 (…字第…号); enter the case's current "
+        "This number is in the form used before 2016 (…字第…号); enter the case's current "
         "number, like (2022)闽0627刑初123号."
     ),
-    "judicial.case_number:year": N_(
-        "The case number must start with the year in parentheses, like (2022), from 2016 on: "
-        "%(reason)s"
+    "judicial.case_number:year_start": N_(
+        "A case number starts with the year in parentheses, like (2022); this one starts "
+        "with %(found)s."
     ),
-    "judicial.case_number:court": N_(
-        "The court's designation is a province abbreviation with 2 digits for an intermediate "
-        "court or 4 for a basic court, like 闽04 or 闽0627: %(reason)s"
+    "judicial.case_number:year_brackets": N_(
+        "Put the year in parentheses ( ) or （ ）, not %(found)s: brackets like 〔〕 are for "
+        "document numbers."
     ),
-    "judicial.case_number:type": N_(
-        "After the court comes the case type, like 刑初, 刑终, 民初 or 刑更: %(reason)s"
+    "judicial.case_number:year_close": N_(
+        "The year must be four digits followed by a closing parenthesis, like (2022)."
     ),
-    "judicial.case_number:sequence": N_(
-        "After the case type comes the case's sequence number, like 123: %(reason)s"
+    "judicial.case_number:year_digits": N_("The year %(found)s is not four digits."),
+    "judicial.case_number:year_early": N_(
+        "The year %(found)s is before 2016, when case numbers in this form began."
     ),
-    "judicial.case_number:suffix": N_("A case number ends with 号: %(reason)s"),
+    "judicial.case_number:year_future": N_("The year %(found)s has not come yet."),
+    "judicial.case_number:court_missing": N_(
+        "The court's designation is missing after the year, like 闽0627."
+    ),
+    "judicial.case_number:court_province": N_(
+        "%(found)s is not a province abbreviation (such as 闽, 京, 黔, 赣, 川) or 最高法."
+    ),
+    "judicial.case_number:court_digits": N_(
+        "The court's designation %(found)s has %(count)s digits: a high court has none, an "
+        "intermediate court 2 and a basic court 4, like 闽04 or 闽0627."
+    ),
+    "judicial.case_number:court_supreme": N_("最高法 takes no digits."),
+    "judicial.case_number:court_city": N_(
+        "In the court's designation %(found)s the city digits cannot be 00."
+    ),
+    "judicial.case_number:court_county": N_(
+        "In the court's designation %(found)s the county digits cannot be 00; an intermediate "
+        "court is written with 2 digits, like %(intermediate)s."
+    ),
+    "judicial.case_number:type_missing": N_(
+        "The case type is missing after the court, like 刑初, 刑终, 民初 or 刑更."
+    ),
+    "judicial.case_number:type_unknown": N_(
+        "%(found)s is not a case type; the case type comes after the court, like 刑初, 刑终, "
+        "民初 or 刑更."
+    ),
+    "judicial.case_number:sequence_missing": N_(
+        "The sequence number is missing after the case type, like 123."
+    ),
+    "judicial.case_number:sequence_zero": N_(
+        "The sequence number %(found)s starts with 0: it runs from 1, with no leading zeros."
+    ),
+    "judicial.case_number:sequence_long": N_(
+        "The sequence number %(found)s has more than 6 digits."
+    ),
+    "judicial.case_number:suffix_missing": N_("A case number ends with 号."),
+    "judicial.case_number:suffix_other": N_("%(found)s follows the sequence number; only 号 may."),
+    "judicial.case_number:suffix_document": N_(
+        "%(found)s numbers a further document of the case; the case number ends at 号."
+    ),
+    "judicial.case_number:suffix_extra": N_("Nothing may follow 号 (found %(found)s)."),
 }
 
 FIRST_YEAR = 2016  # the rules on case numbers took effect on 1 January 2016
@@ -159,17 +201,20 @@ _WORD = re.compile(r"[^\d()号]*")
 
 
 class CaseNumberError(ValidationError):
-    """A case number that does not fit the pattern. ``details``: ``kind`` (the part: ``empty``,
-    ``old_form``, ``year``, ``court``, ``type``, ``sequence``, ``suffix``), ``part`` (the same)
-    and ``reason`` (a sentence)."""
+    """A case number that does not fit the pattern. ``details``: ``part`` (``empty``,
+    ``old_form``, ``year``, ``court``, ``type``, ``sequence`` or ``suffix``), ``kind`` (the
+    problem, which names its message in :data:`MESSAGES`: ``year_digits``, ``court_province``…),
+    ``reason`` (a sentence in English), ``text`` (as given) and the problem's own values
+    (``found``…)."""
 
-    def __init__(self, part: str, reason: str, text: str):
+    def __init__(self, part: str, kind: str, reason: str, text: str, **params: str):
         super().__init__(
             "judicial.case_number",
             f"not a case number like (2022)闽0627刑初123号: {reason}",
-            {"kind": part, "part": part, "reason": reason, "text": text},
+            {"part": part, "kind": kind, "reason": reason, "text": text, **params},
         )
         self.part = part
+        self.kind = kind
         self.reason = reason
 
 
@@ -242,13 +287,14 @@ def parse(text: str, *, this_year: int | None = None) -> CaseNumber:
     original = text if isinstance(text, str) else ""
     s = normalise(original)
 
-    def fail(part: str, reason: str) -> CaseNumberError:
-        return CaseNumberError(part, reason, original)
+    def fail(part: str, kind: str, reason: str, **params: str) -> CaseNumberError:
+        return CaseNumberError(part, kind, reason, original, **params)
 
     if not s:
-        raise fail("empty", "the case number is empty")
+        raise fail("empty", "empty", "the case number is empty")
     if "字第" in s:
         raise fail(
+            "old_form",
             "old_form",
             "…字第…号 is the form used before 2016; since 2016 a case number has no 字第",
         )
@@ -256,30 +302,40 @@ def parse(text: str, *, this_year: int | None = None) -> CaseNumber:
     if s[0] in "〔[【〈<{":
         raise fail(
             "year",
+            "year_brackets",
             f"the year is in parentheses ( ) or （ ）, not {s[0]}… (brackets like 〔〕 are for "
             "document numbers, 文号)",
+            found=s[0],
         )
     if s[0] != "(":
-        raise fail("year", f"it starts with {s[0]!r}; it must start with the year in parentheses")
+        raise fail(
+            "year",
+            "year_start",
+            f"it starts with {s[0]!r}; it must start with the year in parentheses",
+            found=s[:6],
+        )
     digits = _DIGITS.match(s, 1).group()
     pos = 1 + len(digits)
     if pos >= len(s) or s[pos] != ")":
         raise fail(
             "year",
+            "year_close",
             "the year must be four digits followed by a closing parenthesis"
             + (f" (found {s[pos]!r} after {digits!r})" if pos < len(s) else ""),
         )
     if len(digits) != 4:
-        raise fail("year", f"the year {digits!r} is not four digits")
+        raise fail("year", "year_digits", f"the year {digits!r} is not four digits", found=digits)
     year = int(digits)
     if year < FIRST_YEAR:
         raise fail(
             "year",
+            "year_early",
             f"{year} is before {FIRST_YEAR}, when case numbers in this form began "
             "(the Supreme People's Court's rules on case numbers)",
+            found=digits,
         )
     if this_year is not None and year > this_year:
-        raise fail("year", f"{year} is after this year ({this_year})")
+        raise fail("year", "year_future", f"{year} is after this year ({this_year})", found=digits)
     pos += 1
     # court
     rest = s[pos:]
@@ -288,75 +344,101 @@ def parse(text: str, *, this_year: int | None = None) -> CaseNumber:
     elif rest[:1] in PROVINCES or rest[:1] == CORPS:
         province = rest[0]
     elif not rest:
-        raise fail("court", "the court's designation is missing after the year")
+        raise fail("court", "court_missing", "the court's designation is missing after the year")
     else:
         raise fail(
             "court",
+            "court_province",
             f"{rest[0]!r} is not a province abbreviation (such as 闽, 京, 黔, 赣, 川) or 最高法",
+            found=rest[0],
         )
     pos += len(province)
     court_digits = _DIGITS.match(s, pos).group()
     pos += len(court_digits)
+    code = province + court_digits
     if province == SUPREME and court_digits:
-        raise fail("court", "最高法 takes no digits")
+        raise fail("court", "court_supreme", "最高法 takes no digits", found=code)
     if len(court_digits) > 4 and s[pos : pos + 1] in ("号", ""):
         raise fail(
             "type",
+            "type_missing",
             f"the case type (刑初, 民初…) is missing: {court_digits} runs from the court's "
             "digits into the sequence number",
         )
     if len(court_digits) not in (0, 2, 4):
         raise fail(
             "court",
-            f"{province}{court_digits} has {len(court_digits)} digits: a court's designation "
+            "court_digits",
+            f"{code} has {len(court_digits)} digits: a court's designation "
             "has none (high court), 2 (intermediate court) or 4 (basic court)",
+            found=code,
+            count=str(len(court_digits)),
         )
     if court_digits and court_digits[:2] == "00":
-        raise fail("court", f"{province}{court_digits}: the city digits cannot be 00")
+        raise fail("court", "court_city", f"{code}: the city digits cannot be 00", found=code)
     if len(court_digits) == 4 and court_digits[2:] == "00":
+        intermediate = province + court_digits[:2]
         raise fail(
             "court",
-            f"{province}{court_digits}: the county digits cannot be 00 (an intermediate court "
-            f"is written {province}{court_digits[:2]})",
+            "court_county",
+            f"{code}: the county digits cannot be 00 (an intermediate court is written "
+            f"{intermediate})",
+            found=code,
+            intermediate=intermediate,
         )
     # type
     word = _WORD.match(s, pos).group()
     pos += len(word)
     if not word:
-        raise fail("type", "the case type is missing")
+        raise fail("type", "type_missing", "the case type is missing")
     if word not in TYPE_WORDS:
         near = [w for w in TYPE_WORDS if w[0] == word[0]][:8]
         hint = f"; known types beginning with {word[0]}: {'、'.join(near)}" if near else ""
-        raise fail("type", f"{word!r} is not a case type{hint}")
+        raise fail("type", "type_unknown", f"{word!r} is not a case type{hint}", found=word)
     # sequence
     sequence = _DIGITS.match(s, pos).group()
     pos += len(sequence)
     if not sequence:
-        raise fail("sequence", "the sequence number is missing")
+        raise fail("sequence", "sequence_missing", "the sequence number is missing")
     if sequence.startswith("0"):
         raise fail(
-            "sequence", f"{sequence} starts with 0: a sequence number runs from 1, no leading zeros"
+            "sequence",
+            "sequence_zero",
+            f"{sequence} starts with 0: a sequence number runs from 1, no leading zeros",
+            found=sequence,
         )
     if len(sequence) > MAX_SEQUENCE_DIGITS:
         raise fail(
             "sequence",
+            "sequence_long",
             f"{sequence} has more than {MAX_SEQUENCE_DIGITS} digits (no court numbers a million "
             "cases of one type in a year)",
+            found=sequence,
         )
     # 号
     tail = s[pos:]
     if not tail:
-        raise fail("suffix", "号 is missing at the end")
+        raise fail("suffix", "suffix_missing", "号 is missing at the end")
     if tail[0] != "号":
-        raise fail("suffix", f"{tail!r} follows the sequence number; only 号 may")
+        raise fail(
+            "suffix",
+            "suffix_other",
+            f"{tail!r} follows the sequence number; only 号 may",
+            found=tail,
+        )
     if len(tail) > 1:
         extra = tail[1:]
-        why = (
-            "之一, 之二… number a further document of the case, not the case"
-            if extra.startswith("之")
-            else "nothing may follow 号"
+        if extra.startswith("之"):
+            raise fail(
+                "suffix",
+                "suffix_document",
+                f"{extra!r} follows 号: 之一, 之二… number a further document of the case, "
+                "not the case",
+                found=extra,
+            )
+        raise fail(
+            "suffix", "suffix_extra", f"{extra!r} follows 号: nothing may follow 号", found=extra
         )
-        raise fail("suffix", f"{extra!r} follows 号: {why}")
     return CaseNumber(year, province, court_digits, word, int(sequence))
 
 

@@ -73,8 +73,9 @@ def refused(text: str, **kwargs) -> CaseNumberError:
     with pytest.raises(CaseNumberError) as info:
         parse(text, **kwargs)
     assert info.value.code == "judicial.case_number"
-    assert info.value.details["kind"] == info.value.part
-    assert f"judicial.case_number:{info.value.part}" in MESSAGES
+    assert info.value.details["part"] == info.value.part
+    message = MESSAGES[f"judicial.case_number:{info.value.kind}"]
+    message % info.value.details  # every parameter the message names is in the details
     assert not is_valid(text, **kwargs)
     return info.value
 
@@ -192,8 +193,41 @@ def test_the_refusal_message_names_the_example_and_the_reason():
     error = refused("(2022)闽0627刑初0123号")
     assert error.message.startswith("not a case number like (2022)闽0627刑初123号: ")
     assert error.details == {
-        "kind": "sequence",
         "part": "sequence",
+        "kind": "sequence_zero",
         "reason": error.reason,
         "text": "(2022)闽0627刑初0123号",
+        "found": "0123",
     }
+
+
+def test_every_problem_has_its_message():
+    kinds = {k.split(":")[1] for k in MESSAGES if ":" in k}
+    seen = set()
+    for text in (
+        "",
+        "(2015)将民初字第1号",
+        "2022",
+        "〔2022〕",
+        "(2022",
+        "(22)",
+        "(2015)",
+        "(2031)",
+        "(2022)",
+        "(2022)X",
+        "(2022)闽062",
+        "(2022)最高法1",
+        "(2022)闽00",
+        "(2022)闽0600",
+        "(2022)闽0627",
+        "(2022)闽0627甲",
+        "(2022)闽0627刑初",
+        "(2022)闽0627刑初01",
+        "(2022)闽0627刑初1234567",
+        "(2022)闽0627刑初1",
+        "(2022)闽0627刑初1(",
+        "(2022)闽0627刑初1号之一",
+        "(2022)闽0627刑初1号x",
+    ):
+        seen.add(refused(text, this_year=2026).kind)
+    assert seen == kinds
