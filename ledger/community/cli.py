@@ -9,3 +9,7 @@ import click
 @click.group("community")
 def community_group() -> None:
     """Benefit sharing (收益分配): rosters, distributions, payouts."""
+
+
+# The preview command (no database) lives with the allocation it runs.
+from ledger.community import preview as _preview  # noqa: E402, F401
