@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from ledger.core.canonical import canonical_json
 from ledger.core.entry import Entry, EntryDraft
@@ -25,6 +25,7 @@ from ledger.core.findings import Finding as VerifyFinding
 from ledger.core.personal import check_free_text
 from ledger.reconcile.model import MAX_SERIAL
 from ledger.reconcile.tables import ReconcileFinding
+from ledger.services.bulk import insert_many
 from ledger.services.log import write
 from ledger.services.projections import Replay, compare, stream
 from ledger.storage.db import read_transaction
@@ -198,6 +199,14 @@ def _row(seq: int, time: str, body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_ROW_COLUMNS = (
+    "seq", "key", "class_", "registry", "block", "first_serial", "last_serial", "quantity",
+    "divisions", "found_at",
+)  # fmt: skip
+#: The projection's insert (its columns in :func:`_row`'s order), compiled once per dialect.
+_INSERT = insert(FINDING).values({c: bindparam(c) for c in _ROW_COLUMNS})
+
+
 class FindingProjector:
     """``reconcile_finding`` rows for findings, marked when acknowledged (mutable)."""
 
@@ -207,10 +216,12 @@ class FindingProjector:
     rebuildable = True
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
+        rows = [
+            tuple(_row(e.seq, e.time, e.body).values()) for e in entries if e.kind == FINDING_KIND
+        ]
+        insert_many(conn, _INSERT, _ROW_COLUMNS, rows)
         for e in entries:
-            if e.kind == FINDING_KIND:
-                conn.execute(insert(FINDING).values(**_row(e.seq, e.time, e.body)))
-            else:
+            if e.kind != FINDING_KIND:
                 conn.execute(
                     update(FINDING)
                     .where(FINDING.c.seq == e.body["finding"], FINDING.c.acknowledged_seq.is_(None))

@@ -19,14 +19,18 @@ issuance row. The formats (columns and serial shapes are in ``docs/reconcile.md`
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import io
+import itertools
 import operator
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
 from ledger.reconcile.model import (
+    MAX_SERIAL,
     BadField,
     IssuanceRow,
     RegistryRetirement,
@@ -97,27 +101,66 @@ class FileError(ValueError):
 # --- the reader ---------------------------------------------------------------------------
 
 
-class _Lines:
-    """The lines of a binary stream as text, each decoded on its own (so a line that is not
-    in the file's encoding is found by its number), keeping those of the record being read
-    (for its digest)."""
+class _Iterated(io.RawIOBase):
+    """A binary stream over an iterable of byte strings (a generator of lines, say), handing
+    out one of them at a time, so that reading it stays as lazy as its source."""
 
-    __slots__ = ("_encoding", "_it", "count", "taken")
+    def __init__(self, chunks: Iterable[bytes]):
+        self._it = iter(chunks)
+        self._left = b""
 
-    def __init__(self, stream: IO[bytes], encoding: str):
-        self._it = iter(stream)
-        self._encoding = encoding
-        self.count = 0
-        self.taken: list[str] = []
+    def readable(self) -> bool:
+        return True
 
-    def __iter__(self) -> _Lines:
-        return self
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            self._left = next(self._it, None)
+            if self._left is None:
+                self._left = b""
+                return 0
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
 
-    def __next__(self) -> str:
-        line = next(self._it).decode(self._encoding)
-        self.count += 1
-        self.taken.append(line)
-        return line
+
+def _text(stream: IO[bytes] | Iterable[bytes], encoding: str) -> io.TextIOWrapper:
+    """``stream`` as text, line endings kept as written; a byte that is not in ``encoding``
+    becomes a lone surrogate (found row by row: a row's text does not encode)."""
+    if not hasattr(stream, "read1"):
+        stream = io.BufferedReader(_Iterated(stream), buffer_size=1)
+    return io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def _records(text: io.TextIOWrapper, layout: Layout):
+    """``(reader, next_record)``: the CSV reader of ``text`` and a function returning the next
+    record as ``(cells, raw)``, ``raw`` the record's lines as written (the csv module reads
+    through its C iterator; a copy of the same lines, kept by :func:`itertools.tee` until they
+    are taken, gives the raw text)."""
+    raw_lines, csv_lines = itertools.tee(text)
+    reader = csv.reader(csv_lines, delimiter=layout.delimiter, strict=True)
+    read_row = reader.__next__
+    take = raw_lines.__next__
+    consumed = [0]
+
+    def record() -> tuple[list[str], str]:
+        cells = read_row()
+        n = reader.line_num - consumed[0]
+        consumed[0] = reader.line_num
+        raw = take() if n == 1 else "".join(itertools.islice(raw_lines, n))
+        return cells, raw
+
+    return reader, record
+
+
+def _bad_line(raw: str, start_line: int) -> int:
+    """The line (of a record starting at ``start_line``) that was not in the encoding."""
+    for i, line in enumerate(raw.splitlines(keepends=True)):
+        try:
+            line.encode()
+        except UnicodeEncodeError:
+            return start_line + i
+    return start_line
 
 
 def _header_getter(layout: Layout, header: list[str]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -141,24 +184,39 @@ def _header_getter(layout: Layout, header: list[str]) -> Callable[[list[str]], t
     return operator.itemgetter(*positions)
 
 
-def read(stream: IO[bytes], layout: Layout) -> Iterator[Parsed]:
-    """The rows of the export in ``stream`` (binary), in order: a retirement, an issuance row,
-    or an error for a row that cannot be read. A problem with the whole file (no header, a
-    missing column, text that is not in the file's encoding) is one error, after which the
-    reader stops. Blank lines are ignored."""
-    lines = _Lines(stream, layout.encoding)
-    reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
+def read(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[Parsed]:
+    """The rows of the export in ``stream`` (a binary file, or any iterable of byte strings),
+    in order: a retirement, an issuance row, or an error for a row that cannot be read. A
+    problem with the whole file (no header, a missing column, text that is not in the file's
+    encoding) is one error, after which the reader stops. Blank lines are ignored."""
+    for item in read_tuples(stream, layout):
+        yield RegistryRetirement(*item) if type(item) is tuple else item
+
+
+def read_tuples(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[tuple | Parsed]:
+    """:func:`read`, with each retirement as the tuple of its fields in
+    :class:`~ledger.reconcile.model.RegistryRetirement` order (what the import stores)."""
+    text = _text(stream, layout.encoding)
     try:
-        header = next(reader, None)
-        if header is None:
-            yield RowError(1, "file.empty", "the file is empty")
-            return
+        yield from _parse_text(text, layout)
+    finally:
+        text.detach()  # the caller's stream stays open
+
+
+def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Parsed]:
+    reader, record = _records(text, layout)
+    try:
+        header, raw = record()
+        raw.encode()
         get = _header_getter(layout, header)
+    except StopIteration:
+        yield RowError(1, "file.empty", "the file is empty")
+        return
     except FileError as exc:
         yield RowError(1, "file.header", str(exc))
         return
-    except UnicodeDecodeError as exc:
-        yield _file_error(lines.count + 1, exc, layout)
+    except UnicodeEncodeError:
+        yield _file_error(_bad_line(raw, 1), UnicodeDecodeError("", b"", 0, 1, ""), layout)
         return
     except csv.Error as exc:
         yield _file_error(1, exc, layout)
@@ -166,24 +224,24 @@ def read(stream: IO[bytes], layout: Layout) -> Iterator[Parsed]:
     width = len(header)
     registry = layout.registry
     row_of = _row_reader(layout)
-    taken = lines.taken
-    taken.clear()
     line = reader.line_num + 1
     sha256 = hashlib.sha256
     while True:
         try:
-            cells = next(reader)
+            cells, raw = record()
         except StopIteration:
-            return
-        except UnicodeDecodeError as exc:
-            yield _file_error(lines.count + 1, exc, layout)
             return
         except csv.Error as exc:
             yield _file_error(line, exc, layout)
             return
-        raw = "".join(taken)
-        taken.clear()
         start_line, line = line, reader.line_num + 1
+        try:
+            data = raw.encode()
+        except UnicodeEncodeError:
+            yield _file_error(
+                _bad_line(raw, start_line), UnicodeDecodeError("", b"", 0, 1, ""), layout
+            )
+            return
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
         if len(cells) != width:
@@ -198,7 +256,7 @@ def read(stream: IO[bytes], layout: Layout) -> Iterator[Parsed]:
         if not values[RETIRED_ON].strip():
             yield IssuanceRow(start_line)
             continue
-        digest = sha256(raw.rstrip("\r\n").encode()).digest()
+        digest = sha256(data.rstrip(b"\r\n")).digest()
         try:
             yield row_of(registry, values, digest, start_line)
         except BadField as exc:
@@ -217,15 +275,15 @@ def _row_reader(layout: Layout):
     serial_of, vintage_of, formats = layout.serial, layout.vintage, layout.date_formats
     column = layout.columns
 
-    def quantity_name() -> str:
-        return column["quantity"][0]
+    quantity_name, date_name = column["quantity"][0], column["retired_on"][0]
 
-    def row(registry: str, v: tuple[str, ...], digest: bytes, line: int) -> RegistryRetirement:
+    def row(registry: str, v: tuple[str, ...], digest: bytes, line: int) -> tuple:
         block, start, end = serial_of(v)
-        quantity = parse_quantity(v[QUANTITY], quantity_name())
-        check_range(start, end, quantity)
+        quantity = parse_quantity(v[QUANTITY], quantity_name)
+        if quantity != end - start + 1 or start > end or end > MAX_SERIAL:
+            check_range(start, end, quantity)
         serial = v[SERIAL].strip() or f"{block}{':' if block else ''}{start}-{end}"
-        return RegistryRetirement(
+        return (
             registry,
             block,
             start,
@@ -233,7 +291,7 @@ def _row_reader(layout: Layout):
             quantity,
             v[PROJECT].strip(),
             vintage_of(v, formats),
-            parse_date(v[RETIRED_ON], formats, column["retired_on"][0]),
+            parse_date(v[RETIRED_ON], formats, date_name),
             v[BENEFICIARY],
             v[REASON],
             v[DETAILS],
@@ -261,6 +319,8 @@ def _bad_serial(text: str, shape: str) -> BadField:
 
 
 def _same_project(in_serial: str, column: str) -> None:
+    if column == in_serial:
+        return
     given = column.strip().upper().removeprefix("VCS").removeprefix("GS").lstrip("0")
     if given and given != in_serial.lstrip("0"):
         raise BadField(
@@ -279,11 +339,17 @@ def verra_serial(v: tuple[str, ...]) -> tuple[str, int, int]:
 
 def verra_vintage(v: tuple[str, ...], formats: tuple[str, ...]) -> str:
     if v[VINTAGE].strip() and v[VINTAGE_END].strip():
-        first = parse_date(v[VINTAGE], formats, "Vintage Start")
-        last = parse_date(v[VINTAGE_END], formats, "Vintage End")
-        return f"{first}/{last}"
+        return _vintage_interval(v[VINTAGE], v[VINTAGE_END], formats)
     m = _VERRA_SERIAL.fullmatch(v[SERIAL].strip())
     return f"{ddmmyyyy(m[5])}/{ddmmyyyy(m[6])}" if m else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _vintage_interval(first: str, last: str, formats: tuple[str, ...]) -> str:
+    """``first/last`` as ISO dates (remembered: an export repeats few vintages)."""
+    return (
+        f"{parse_date(first, formats, 'Vintage Start')}/{parse_date(last, formats, 'Vintage End')}"
+    )
 
 
 def gs_serial(v: tuple[str, ...]) -> tuple[str, int, int]:

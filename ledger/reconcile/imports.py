@@ -27,8 +27,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.core.entry import EntryDraft
 from ledger.core.errors import ValidationError
-from ledger.reconcile.formats import Layout, read
-from ledger.reconcile.model import IssuanceRow, RegistryRetirement, RowError
+from ledger.reconcile.formats import Layout, read_tuples
+from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
 from ledger.services.anchors import file_digest
 from ledger.services.log import append
@@ -38,6 +38,11 @@ IMPORT_KIND = "reconcile.import"
 RETIREMENT = RegistryRetirementRow.__table__
 IMPORT = ReconcileImport.__table__
 CHUNK = 5000
+#: SQLite's page cache while an import writes (KiB): the unique index of row digests takes
+#: its rows in random order, and a cache that holds it saves rereading its pages.
+SQLITE_CACHE_KIB = 256 * 1024
+#: Whether the rows are written by a second thread while the file is read, by dialect.
+THREADED = {"sqlite": False, "postgresql": True}
 #: The most bad rows a refusal lists (it counts them all).
 MAX_REPORTED = 1000
 
@@ -157,40 +162,27 @@ def _rows(
     """The file's retirement rows as insert tuples, in chunks (counting issuance rows and
     collecting bad rows as it goes; after the first bad row nothing more is yielded)."""
     chunk: list[tuple] = []
+    append = chunk.append
+    rows = 0
     with Path(path).open("rb") as fh:
-        for row in read(fh, layout):
-            if type(row) is RegistryRetirement:
+        for row in read_tuples(fh, layout):
+            if type(row) is tuple:
                 if errors:
                     continue
-                chunk.append(
-                    (
-                        row.registry,
-                        row.block,
-                        row.start,
-                        row.end,
-                        row.quantity,
-                        row.project,
-                        row.vintage,
-                        row.retired_on,
-                        row.beneficiary,
-                        row.reason,
-                        row.details,
-                        row.serial,
-                        row.row_sha256,
-                        sha256,
-                        row.line,
-                    )
-                )
-                counts["rows"] += 1
+                append((*row[:13], sha256, row[13]))
                 if len(chunk) >= CHUNK:
+                    rows += len(chunk)
                     yield chunk
                     chunk = []
+                    append = chunk.append
             elif type(row) is IssuanceRow:
                 counts["issuance"] += 1
             else:
                 counts["errors"] += 1
                 if len(errors) < MAX_REPORTED:
                     errors.append(row)
+    rows += len(chunk)
+    counts["rows"] += rows
     if chunk and not errors:
         yield chunk
 
@@ -200,9 +192,17 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
     new. The file is read in this thread while another writes the chunks read before (the
     database driver lets go of the interpreter while it works), so reading and writing
     overlap; the connection is used by that writer alone until it is done."""
+    write = _copy_chunk if conn.dialect.name == "postgresql" else _insert_chunk
+    if not THREADED.get(conn.dialect.name, False):
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        try:
+            return sum(write(conn, chunk) for chunk in chunks)
+        finally:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA cache_size = -2000")
     queue: Queue[list[tuple] | None] = Queue(maxsize=4)
     outcome: dict[str, Any] = {"added": 0}
-    write = _copy_chunk if conn.dialect.name == "postgresql" else _insert_chunk
 
     def writer() -> None:
         try:

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
@@ -46,9 +47,8 @@ ACTOR = "reconcile"
 BEIJING = timezone(timedelta(hours=8))
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryRange:
-    """A registry row as matching sees it."""
+class RegistryRange(NamedTuple):
+    """A registry row as matching sees it (a tuple: ``block, start, end`` first)."""
 
     block: str
     start: int
@@ -113,25 +113,32 @@ def agrees(item: LogRetirement, row: RegistryRange) -> bool:
     return same_party(item.beneficiary, row.beneficiary)
 
 
+def overlaps(rows: Iterable[Any]) -> Iterator[tuple[Any, Any, int, int]]:
+    """``(earlier, later, lo, hi)`` for each row of ``rows`` (sorted by block, start, end;
+    each with ``block``, ``start`` and ``end`` at indexes 0, 1, 2) that starts before the
+    furthest end seen so far in its block: serials ``lo..hi`` are in both."""
+    furthest = None
+    for row in rows:
+        if furthest is not None and furthest[0] == row[0] and row[1] <= furthest[2]:
+            yield furthest, row, row[1], min(row[2], furthest[2])
+        if furthest is None or furthest[0] != row[0] or row[2] > furthest[2]:
+            furthest = row
+
+
 def registry_doubles(
     rows: Iterable[RegistryRange], registry: str, divisions: Sequence[str]
 ) -> Iterator[Found]:
     """Serials a registry retired twice, from its rows sorted by (block, start, end)."""
-    furthest: RegistryRange | None = None
-    for row in rows:
-        if furthest is not None and furthest.block == row.block and row.start <= furthest.end:
-            lo, hi = row.start, min(row.end, furthest.end)
-            yield Found(
-                DOUBLE,
-                registry,
-                row.block,
-                ((lo, hi),),
-                hi - lo + 1,
-                registry_rows=(furthest.sha256, row.sha256),
-                divisions=tuple(divisions),
-            )
-        if furthest is None or furthest.block != row.block or row.end > furthest.end:
-            furthest = row
+    for earlier, later, lo, hi in overlaps(rows):
+        yield Found(
+            DOUBLE,
+            registry,
+            later.block,
+            ((lo, hi),),
+            hi - lo + 1,
+            registry_rows=(earlier.sha256, later.sha256),
+            divisions=tuple(divisions),
+        )
 
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -279,24 +286,80 @@ def registry_rows(conn: Connection, registry: str) -> Iterator[RegistryRange]:
     """The registry's rows, sorted by (block, start, end), streamed."""
     t = RETIREMENT.c
     stmt = (
-        select(
-            t.block, t.serial_start, t.serial_end, t.row_sha256, t.beneficiary, t.retired_on,
-            t.reason, t.details,
-        )
+        select(*_DETAIL_COLUMNS)
         .where(t.registry == registry)
         .order_by(t.block, t.serial_start, t.serial_end)
-    )  # fmt: skip
+    )
     for r in stream(conn, stmt):
-        note = f"{r.reason} {r.details}" if r.reason or r.details else ""
-        yield RegistryRange(
-            r.block,
-            r.serial_start,
-            r.serial_end,
-            bytes(r.row_sha256).hex(),
-            r.beneficiary,
-            r.retired_on,
-            note,
-        )
+        yield _range(r)
+
+
+_DETAIL_COLUMNS = tuple(
+    RETIREMENT.c[name]
+    for name in (
+        "block", "serial_start", "serial_end", "row_sha256", "beneficiary", "retired_on",
+        "reason", "details", "id",
+    )
+)  # fmt: skip
+
+
+def _range(r: Any) -> RegistryRange:
+    note = f"{r.reason} {r.details}" if r.reason or r.details else ""
+    return RegistryRange(
+        r.block,
+        r.serial_start,
+        r.serial_end,
+        bytes(r.row_sha256).hex(),
+        r.beneficiary,
+        r.retired_on,
+        note,
+    )
+
+
+def spans(conn: Connection, registry: str) -> Iterator[tuple[str, int, int, int]]:
+    """``(block, start, end, id)`` of the registry's rows, sorted, streamed: what the sweeps
+    need to find overlaps, without the rows' text."""
+    t = RETIREMENT.c
+    stmt = (
+        select(t.block, t.serial_start, t.serial_end, t.id)
+        .where(t.registry == registry)
+        .order_by(t.block, t.serial_start, t.serial_end)
+    )
+    for r in stream(conn, stmt, chunk=20_000):
+        yield tuple(r)
+
+
+def rows_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, RegistryRange]:
+    """The registry rows ``ids`` (in batches), by id."""
+    wanted = sorted(set(ids))
+    out: dict[int, RegistryRange] = {}
+    for i in range(0, len(wanted), 900):
+        stmt = select(*_DETAIL_COLUMNS).where(RETIREMENT.c.id.in_(wanted[i : i + 900]))
+        for r in conn.execute(stmt):
+            out[r.id] = _range(r)
+    return out
+
+
+def within_tracked(
+    spans_: Iterable[tuple[str, int, int, int]], tracked: Sequence[Tracked]
+) -> Iterator[tuple[str, int, int, int]]:
+    """The spans (sorted) that overlap serials the log tracks: one sweep."""
+    covers: dict[str, list[tuple[int, int]]] = {}
+    for t in tracked:
+        covers.setdefault(t.block, []).append((t.start, t.end))
+    covers = {block: _merged(ranges) for block, ranges in covers.items()}
+    block, cover, k = None, [], 0
+    for span in spans_:
+        if span[0] != block:
+            block, cover, k = span[0], covers.get(span[0], []), 0
+        if not cover:
+            continue
+        while k < len(cover) and cover[k][1] < span[1]:
+            k += 1
+        # Spans come by start; a span that starts past every cover still might not end
+        # before the next cover: test the one found.
+        if k < len(cover) and cover[k][0] <= span[2]:
+            yield span
 
 
 def source_divisions(conn: Connection, registry: str) -> list[str]:
@@ -321,21 +384,38 @@ def findings_of(
     """Everything matching finds for one registry now: the registry's own double
     retirements, and the log's retirements (:mod:`ledger.reconcile.logside`) against its
     rows. Registry-only findings concern ``divisions`` and the bureaus with a source of this
-    registry."""
+    registry. The sweeps run over the rows' serials alone; the text of the rows that a
+    finding concerns (or that cover serials the log tracks) is read afterwards, by id."""
     from ledger.reconcile import logside
 
     concerned = sorted({*divisions, *source_divisions(conn, registry)})
-    rows = list(registry_rows(conn, registry))
-    found = list(registry_doubles(rows, registry, concerned))
     lots = logside.registered_lots(conn, registry)
+    tracked = logside.tracked(lots.values())
+    all_spans = list(spans(conn, registry))
+    pairs = list(overlaps(all_spans))
+    ours = list(within_tracked(all_spans, tracked)) if tracked else []
+    del all_spans
+    rows = rows_by_id(conn, [s[3] for s in ours] + [p[i][3] for p in pairs for i in (0, 1)])
+    found = [
+        Found(
+            DOUBLE,
+            registry,
+            later[0],
+            ((lo, hi),),
+            hi - lo + 1,
+            registry_rows=(rows[earlier[3]].sha256, rows[later[3]].sha256),
+            divisions=tuple(concerned),
+        )
+        for earlier, later, lo, hi in pairs
+    ]
     if lots:
         log = logside.log_retirements(conn, lots)
         found.extend(
             compare(
                 registry,
                 log,
-                rows,
-                logside.tracked(lots.values()),
+                [rows[s[3]] for s in ours],
+                tracked,
                 missing_before=missing_before(today, grace_days),
             )
         )
