@@ -1,9 +1,9 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
-``reconcile``, ``oneyuan``, ``transfer``) and ``--no-postgres`` for a quick look; a full run is
-what ``make bench`` does. ``oneyuan`` runs ``append`` too: its ceiling is the append
-benchmark's of the same run.
+``reconcile``, ``oneyuan``, ``transfer``, ``community``) and ``--no-postgres`` for a quick
+look; a full run is what ``make bench`` does. ``oneyuan`` runs ``append`` too: its ceiling
+is the append benchmark's of the same run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, prove, receipts, reconcile, units, verify
+from bench import append, community, prove, receipts, reconcile, units, verify
 from bench.common import (
     RESULTS_PATH,
     postgres_database,
@@ -30,7 +30,16 @@ from bench.common import (
     write_results,
 )
 
-SUITES = ("append", "verify", "prove", "receipts", "reconcile", "oneyuan", "transfer")
+SUITES = (
+    "append",
+    "verify",
+    "prove",
+    "receipts",
+    "reconcile",
+    "oneyuan",
+    "transfer",
+    "community",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.extend(prove.run(engine, "sqlite"))
     if "receipts" in only:
         results.append(receipts.run())
+    if "community" in only:
+        results.extend(community.run())
     if "reconcile" in only:
         with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
             results.extend(reconcile.run(engine, "sqlite", Path(workdir)))

@@ -95,9 +95,9 @@ def print_table(results: list[Result]) -> None:
     rows = [header] + [
         (
             r.name,
-            f"{r.value:,.3f}" if r.unit == "ms" else f"{r.value:,.0f}",
+            f"{r.value:,.3f}" if r.unit in ("ms", "s") else f"{r.value:,.0f}",
             r.unit,
-            f"{r.ceiling:,.3f}" if r.unit == "ms" else f"{r.ceiling:,.0f}",
+            f"{r.ceiling:,.3f}" if r.unit in ("ms", "s") else f"{r.ceiling:,.0f}",
             f"{r.ratio:.3f}",
             r.target,
             "ok" if r.met else "MISSED",

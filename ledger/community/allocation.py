@@ -397,15 +397,21 @@ def allocate(total_fen: int, rule: Rule, households: Sequence[HouseholdBasis]) -
     areas: list[int] = []
     lows: list[bool] = []
     for household in households:
-        _check_household(household)
-        if household.household_code in codes:
-            raise AllocationError(
-                "community.allocation_duplicate", household=household.household_code
-            )
-        codes.add(household.household_code)
-        members.append(household.members)
+        code, m, low = household.household_code, household.members, household.low_income
+        if (
+            type(code) is not str
+            or not code
+            or type(m) is not int
+            or not 0 <= m <= MAX_MEMBERS
+            or type(low) is not bool
+        ):
+            _check_household(household)  # raises, naming what is wrong
+        if code in codes:
+            raise AllocationError("community.allocation_duplicate", household=code)
+        codes.add(code)
+        members.append(m)
         areas.append(_centi_mu(household))
-        lows.append(household.low_income)
+        lows.append(low)
 
     count = len(households)
     total_members = sum(members)
@@ -461,8 +467,12 @@ def allocate(total_fen: int, rule: Rule, households: Sequence[HouseholdBasis]) -
     leftover = distributed - sum(floors)
     extra = _extra_fen(remainders, [household.household_code for household in households], leftover)
 
+    new = tuple.__new__  # HouseholdAmount(...) without its Python-level __new__: same tuple
     allocations = tuple(
-        HouseholdAmount(h.household_code, f + e, f, e, h.members, h.forest_area_mu, h.low_income)
+        new(
+            HouseholdAmount,
+            (h.household_code, f + e, f, e, h.members, h.forest_area_mu, h.low_income),
+        )
         for h, f, e in zip(households, floors, extra, strict=True)
     )
     return Allocation(

@@ -16,11 +16,11 @@ words. Bad input: ``error: …`` (every bad line of the roster on its own line) 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
+import orjson
 
 from ledger.community.allocation import Allocation, AllocationError, allocate, parse_rule_text
 from ledger.community.cli import community_group
@@ -83,4 +83,4 @@ def preview_command(roster: Path, amount: str, rule: Path, with_words: bool) -> 
     if with_words:
         for item, share in zip(data["allocations"], result.allocations, strict=True):
             item["explanation"] = explain(result, share)
-    click.echo(json.dumps(data, ensure_ascii=False))
+    click.echo(orjson.dumps(data).decode())

@@ -105,6 +105,12 @@ REASONS = {
 }
 
 _AREA = re.compile(r"\d{1,7}(?:\.\d{1,2})?")
+#: A household code that needs no further check: word characters, ``-``, ``_`` and ``.``
+#: (at most 32), with fewer than seven digits (every kind of personal data the log refuses,
+#: but an e-mail address, which needs ``@``, has at least seven).
+_PLAIN_CODE = re.compile(r"[\w.\-]{1,32}")
+_SEVEN_DIGITS = re.compile(r"(?:\d\D*){7}")
+_ASCII_AREA = re.compile(r"\d{1,7}(?:\.\d{1,2})?", re.ASCII)
 _MEMBERS = re.compile(r"\d{1,3}")
 
 
@@ -194,13 +200,16 @@ def _decode(data: bytes) -> tuple[str, BadLine | None]:
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line the record starts on, values)`` for each record that is not entirely empty."""
+    """``(line the record starts on, values)`` for each record of the file (empty ones too)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     end = 0
     for row in reader:
         start, end = end + 1, reader.line_num
-        if any(value.strip() for value in row):
-            yield start, row
+        yield start, row
+
+
+def _blank(row: list[str]) -> bool:
+    return not any(value.strip() for value in row)
 
 
 def _header(
@@ -251,6 +260,8 @@ def _area(value: str) -> Decimal | None:
 
 
 def _code(value: str) -> str | None:
+    if _PLAIN_CODE.fullmatch(value) and not _SEVEN_DIGITS.search(value):
+        return value  # letters, digits, - _ . and fewer than 7 digits: no personal data
     if any(char.isspace() for char in value) or not value.isprintable():
         return None
     try:
@@ -289,18 +300,23 @@ def _id_number(value: str) -> tuple[str | None, str | None]:
     return number, None
 
 
+#: ``fast(line, values)`` → the item of a plainly written line, or None to check it in full.
+Fast = Callable[[int, list[str]], Any]
+
+
 def _read(
     data: bytes,
     required: Sequence[str],
     exact: bool,
     check_line: Callable[[int, list[str], dict[str, int]], tuple[Any, list[BadLine]]],
+    fast: Callable[[dict[str, int]], Fast] | None = None,
 ) -> list[Any]:
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("a roster file is read from bytes")
     text, encoding_problem = _decode(bytes(data))
     bad: list[BadLine] = []
     good: list[Any] = []
-    records = _records(text)
+    records = (record for record in _records(text) if not _blank(record[1]))
     first = next(records, None)
     if first is None:
         bad.append(encoding_problem or BadLine(1, "no_rows", {}))
@@ -310,7 +326,17 @@ def _read(
     width = len(first[1])
     seen = 0
     if columns is not None:
-        for line, row in records:
+        quick = fast(columns) if fast is not None else None
+        append = good.append
+        for line, row in _records_after(text, first[0]):
+            if quick is not None and len(row) == width:
+                item = quick(line, row)
+                if item is not None:
+                    append(item)
+                    seen += 1
+                    continue
+            if _blank(row):
+                continue
             seen += 1
             if len(row) != width:
                 bad.append(BadLine(line, "columns", {"expected": width, "count": len(row)}))
@@ -319,7 +345,7 @@ def _read(
             if problems:
                 bad.extend(sorted(problems, key=_column_order))
             else:
-                good.append(item)
+                append(item)
     if encoding_problem is not None:
         bad.append(encoding_problem)
     elif columns is not None and not seen:
@@ -329,12 +355,55 @@ def _read(
     return good
 
 
+def _records_after(text: str, header_line: int) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header (which starts on ``header_line``)."""
+    records = _records(text)
+    for line, row in records:
+        if line >= header_line and not _blank(row):
+            break
+    yield from records
+
+
 class _Checker:
     """Checks lines one by one, remembering codes and ID numbers seen on earlier lines."""
 
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
         self.ids: dict[str, int] = {}
+
+    def fast_basis(self, columns: Mapping[str, int]) -> Fast:
+        """What a plainly written line of a preview says (ASCII numbers, a plain code seen for
+        the first time), without building anything else; None sends the line to
+        :meth:`basis`, which names what is wrong."""
+        code_at, members_at, area_at, low_at = (columns[name] for name in PREVIEW_HEADER)
+        codes = self.codes
+        plain, seven, area_ok, low_of = (
+            _PLAIN_CODE.fullmatch,
+            _SEVEN_DIGITS.search,
+            _ASCII_AREA.fullmatch,
+            LOW_INCOME.get,
+        )
+
+        def fast(line: int, row: list[str]) -> HouseholdBasis | None:
+            code = row[code_at].strip()
+            members = row[members_at].strip()
+            area = row[area_at].strip()
+            low = low_of(row[low_at].strip())
+            if (
+                low is None
+                or not members.isdigit()
+                or not members.isascii()
+                or len(members) > 3
+                or not area_ok(area)
+                or code in codes
+                or not plain(code)
+                or seven(code)
+            ):
+                return None
+            codes[code] = line
+            return HouseholdBasis(code, int(members), Decimal(area), low)
+
+        return fast
 
     def basis(
         self, line: int, row: list[str], columns: Mapping[str, int]
@@ -446,4 +515,5 @@ def parse_preview_roster(data: bytes) -> list[HouseholdBasis]:
     """What a sharing rule weighs of every household of a roster file (columns
     ``household_code,members,forest_area_mu,low_income``; others ignored), in file order;
     or :class:`RosterFileError` naming every bad line."""
-    return _read(data, PREVIEW_HEADER, False, _Checker().basis)
+    checker = _Checker()
+    return _read(data, PREVIEW_HEADER, False, checker.basis, checker.fast_basis)
