@@ -306,23 +306,43 @@ def _move(
     the body, append."""
 
     def decide(tx):
-        project = get_project(tx.conn, project_code, within)
-        if check is not None:
-            check(tx.conn)
-        chosen, lots = _choose(
-            tx.conn, project, holder, state, kg=kg, serials=serials, pledgee=pledgee
-        )
-        body = {
-            "serials": chosen,
-            "project": project.project,
-            "division": project.division,
-            **make_body(tx.conn, project, chosen, lots),
-        }
-        _check_body(kind, body)
-        draft = EntryDraft(kind, body, actor, _postings(kind, body, lots))
+        draft = _move_draft(
+            tx.conn, kind, project_code, holder, state, make_body, kg=kg, serials=serials,
+            actor=actor, within=within, pledgee=pledgee, check=check,
+        )  # fmt: skip
         tx.append([*_document(document, actor), draft])
 
     return _units_entry(write(engine, decide, idempotency_key=key, request=dict(request)))
+
+
+def _move_draft(
+    conn: Connection,
+    kind: str,
+    project_code: str,
+    holder: str,
+    state: str,
+    make_body,
+    *,
+    kg: int | None,
+    serials,
+    actor: str,
+    within: str | None,
+    pledgee: str | None = None,
+    check=None,
+) -> EntryDraft:
+    """The draft of a move, read through ``conn`` (inside a locked write)."""
+    project = get_project(conn, project_code, within)
+    if check is not None:
+        check(conn)
+    chosen, lots = _choose(conn, project, holder, state, kg=kg, serials=serials, pledgee=pledgee)
+    body = {
+        "serials": chosen,
+        "project": project.project,
+        "division": project.division,
+        **make_body(conn, project, chosen, lots),
+    }
+    _check_body(kind, body)
+    return EntryDraft(kind, body, actor, _postings(kind, body, lots))
 
 
 def transfer(
@@ -342,9 +362,18 @@ def transfer(
 ) -> Entry:
     """Move serials (``serials``, or ``kg`` of them, lowest first) from one holder to
     another."""
+    date = date or today()
+    body = _transfer_body(from_, to, to_name, ref, date)
+    request = {"transfer": [project, from_, to, kg, serials, to_name, ref, date]}
+    return _move(
+        engine, book.TRANSFER, project, from_, HELD, body, kg=kg, serials=serials, actor=actor,
+        within=within, key=key, request=request,
+    )  # fmt: skip
+
+
+def _transfer_body(from_: str, to: str, to_name: str, ref: str, date: str):
     _holder(from_)
     _holder(to)
-    date = date or today()
 
     def body(conn, p, chosen, lots):
         out = {"from": from_, "to": to, "date": date}
@@ -354,10 +383,31 @@ def transfer(
             out["ref"] = ref.strip()
         return out
 
-    request = {"transfer": [project, from_, to, kg, serials, to_name, ref, date]}
-    return _move(
-        engine, book.TRANSFER, project, from_, HELD, body, kg=kg, serials=serials, actor=actor,
-        within=within, key=key, request=request,
+    return body
+
+
+def transfer_draft(
+    conn: Connection,
+    *,
+    project: str,
+    from_: str,
+    to: str,
+    kg: int | None = None,
+    serials=None,
+    to_name: str = "",
+    ref: str = "",
+    date: str | None = None,
+    actor: str,
+    within: str | None,
+) -> EntryDraft:
+    """The draft of :func:`transfer`, for a module that appends it inside its own locked
+    write (``conn`` is the write's connection): the serials are chosen from the projections
+    as they stand, so append each draft before building the next from the same holder. The
+    projection checks it again on append (a ``ConflictError`` names the holders)."""
+    body = _transfer_body(from_, to, to_name, ref, date or today())
+    return _move_draft(
+        conn, book.TRANSFER, project, from_, HELD, body, kg=kg, serials=serials, actor=actor,
+        within=within,
     )  # fmt: skip
 
 
@@ -512,22 +562,8 @@ def retire(
 ) -> Entry:
     """Retire the holder's serials for a beneficiary, a use and a claim; never movable
     again."""
-    _holder(holder)
-    if use not in model.USES:
-        raise ValidationError("units.use", f"unknown use {use!r}")
     date = date or today()
-
-    def body(conn, p, chosen, lots):
-        out = {
-            "holder": holder,
-            "beneficiary": _buyer_record(conn, vault, beneficiary, p.division[:6]),
-            "use": use,
-            "date": date,
-        }
-        if claim.strip():
-            out["claim"] = claim.strip()
-        return out
-
+    body = _retire_body(holder, beneficiary, use, claim, date, vault)
     request = {
         "retire": [
             project,
@@ -543,6 +579,51 @@ def retire(
     return _move(
         engine, book.RETIRE, project, holder, HELD, body, kg=kg, serials=serials, actor=actor,
         within=within, key=key, request=request,
+    )  # fmt: skip
+
+
+def _retire_body(
+    holder: str, beneficiary: Buyer, use: str, claim: str, date: str, vault: Vault | None
+):
+    _holder(holder)
+    if use not in model.USES:
+        raise ValidationError("units.use", f"unknown use {use!r}")
+
+    def body(conn, p, chosen, lots):
+        out = {
+            "holder": holder,
+            "beneficiary": _buyer_record(conn, vault, beneficiary, p.division[:6]),
+            "use": use,
+            "date": date,
+        }
+        if claim.strip():
+            out["claim"] = claim.strip()
+        return out
+
+    return body
+
+
+def retire_draft(
+    conn: Connection,
+    *,
+    project: str,
+    holder: str,
+    beneficiary: Buyer,
+    use: str,
+    claim: str = "",
+    kg: int | None = None,
+    serials=None,
+    date: str | None = None,
+    vault: Vault | None = None,
+    actor: str,
+    within: str | None,
+) -> EntryDraft:
+    """The draft of :func:`retire`, for a module appending inside its own locked write (see
+    :func:`transfer_draft`)."""
+    body = _retire_body(holder, beneficiary, use, claim, date or today(), vault)
+    return _move_draft(
+        conn, book.RETIRE, project, holder, HELD, body, kg=kg, serials=serials, actor=actor,
+        within=within,
     )  # fmt: skip
 
 
