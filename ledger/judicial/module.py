@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ledger.judicial import model
 from ledger.judicial.projection import JudicialProjector
-from ledger.platform import N_, EntryKind, Module
+from ledger.platform import N_, EntryKind, Module, NavItem
 
 LABELS = {
     model.METHOD: N_("Assessment method recorded"),
@@ -80,7 +80,13 @@ MODULE = Module(
     projectors=(JudicialProjector(),),
     tables=("ledger.judicial.tables",),
     migrations="ledger.judicial.migrations",
+    blueprints=("ledger.judicial.views:bp",),
+    api=("ledger.judicial.api:bp",),
     cli=("ledger.judicial.cli:judicial_group",),
+    nav=(
+        NavItem("judicial.cases", N_("Judicial carbon"), ("court",), org_arg="code", order=20),
+        NavItem("judicial.bureau", N_("Judicial carbon"), ("bureau",), org_arg="code", order=30),
+    ),
     messages=MESSAGES,
     translations="ledger.judicial",
 )
