@@ -35,7 +35,7 @@ bp = APIBlueprint(
     __name__,
     url_prefix=PREFIX,
     abp_tags=[TAG],
-    abp_responses={401: ErrorResponse, 422: ErrorResponse},
+    abp_responses={401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse},
     operation_id_callback=lambda name, path, method: f"judicial_{name}",
 )
 READERS = authz.roles("court", "bureau")
@@ -380,11 +380,11 @@ def methods():
 
 @bp.post(
     "/calculations",
-    summary="Calculate a carbon loss (nothing is written)",
+    summary="Calculate a carbon loss (nothing is written; the key is asked as of every POST)",
     security=SIGNED_IN,
-    responses={200: JudicialCalculationOut, 404: ErrorResponse},
+    responses={200: JudicialCalculationOut, **WRITE_ERRORS},
 )
-def calculate(body: JudicialCalculateIn):
+def calculate(header: IdempotencyHeader, body: JudicialCalculateIn):
     from ledger.judicial import assessment as A
 
     with read_transaction(engine()) as conn:

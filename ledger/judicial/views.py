@@ -473,7 +473,7 @@ def assess(code: str, case: str):
             if chosen is None:
                 raise ValidationError("judicial.method_unknown", "no method")
             result = A.assess(chosen, inputs)
-            if request.form.get("action") == "record":
+            if "record" in request.form:
                 services.assess_case(
                     engine(),
                     court=org,

@@ -87,12 +87,12 @@ def test_the_court_takes_a_case_from_filing_to_retirement(client, login, judicia
     no_account_names(page)
 
     path = f"{COURT}/{CASE}/assess"
-    calc = client.post(path, data={**form_keys(client, path), **ASSESS, "action": "calculate"})
+    calc = client.post(path, data={**form_keys(client, path), **ASSESS, "calculate": ""})
     text = calc.get_data(as_text=True)
     assert calc.status_code == 200 and "11.92" in text and "× 44/12" in text
     with read_transaction(judicial) as conn:
         assert services.get_case(conn, "350428", CASE).state == "filed"  # nothing recorded
-    post(client, path, {**ASSESS, "action": "record"})
+    post(client, path, {**ASSESS, "record": ""})
 
     post(client, f"{COURT}/{CASE}/decide", DECIDE)
     page = client.get(f"{COURT}/{CASE}").get_data(as_text=True)
@@ -122,7 +122,7 @@ def test_refusals_are_in_chinese_and_write_nothing(client, login, judicial):
     before = table_state(judicial)
     bad = client.post(
         path,
-        data={**form_keys(client, path), **ASSESS, "volume_0": "0", "action": "record"},
+        data={**form_keys(client, path), **ASSESS, "volume_0": "0", "record": ""},
     )
     assert bad.status_code == 422
     assert table_state(judicial) == before
@@ -132,7 +132,7 @@ def test_refusals_are_in_chinese_and_write_nothing(client, login, judicial):
             **form_keys(client, path),
             **ASSESS,
             "species_0": "毛竹",
-            "action": "record",
+            "record": "",
         },
     )
     assert bamboo.status_code == 422 and "毛竹" in bamboo.get_data(as_text=True)
