@@ -21,11 +21,10 @@ import csv
 import io
 import json
 
-import orjson
-
 from bench.common import Result, progress, sqlite_database, timed
 from ledger.community.allocation import allocate, parse_rule_text
 from ledger.community.documents import NoticeFacts, NoticeRow, allocations_digest, notice_document
+from ledger.community.preview import preview_json
 from ledger.community.rosterfile import parse_preview_roster
 from ledger.core.entry import EntryDraft, Posting
 from ledger.core.note import Signer
@@ -47,6 +46,7 @@ RULE = (
     b'{"per_capita": "40", "per_household": "30", "by_area": "30"}, "notice_days": 7}'
 )
 TOTAL_FEN = 98_765_432_10
+AMOUNT_YUAN = "98765432.10"
 
 
 def roster_csv(count: int) -> bytes:
@@ -60,8 +60,7 @@ def roster_csv(count: int) -> bytes:
 
 
 def _preview(roster: bytes) -> bytes:
-    result = allocate(TOTAL_FEN, parse_rule_text(RULE), parse_preview_roster(roster))
-    return orjson.dumps(result.as_json())  # what the command prints
+    return preview_json(roster, AMOUNT_YUAN, RULE)  # what the command prints
 
 
 def _floats(roster: bytes) -> list[float]:

@@ -22,7 +22,13 @@ from pathlib import Path
 import click
 import orjson
 
-from ledger.community.allocation import Allocation, AllocationError, allocate, parse_rule_text
+from ledger.community.allocation import (
+    Allocation,
+    AllocationError,
+    allocate,
+    parse_rule_text,
+    without_gc,
+)
 from ledger.community.cli import community_group
 from ledger.community.explain import explain
 from ledger.community.rosterfile import parse_preview_roster
@@ -40,6 +46,20 @@ def preview(roster: bytes, amount_yuan: str, rule: bytes | str) -> Allocation:
     the_rule = parse_rule_text(rule)
     households = parse_preview_roster(roster)
     return allocate(total, the_rule, households)
+
+
+def preview_json(
+    roster: bytes, amount_yuan: str, rule: bytes | str, *, with_words: bool = False
+) -> bytes:
+    """What the command prints (UTF-8 JSON): :func:`preview`'s totals and every household's
+    amount in roster order, with its arithmetic in words when ``with_words``."""
+    with without_gc():
+        result = preview(roster, amount_yuan, rule)
+        data = result.as_json()
+        if with_words:
+            for item, share in zip(data["allocations"], result.allocations, strict=True):
+                item["explanation"] = explain(result, share)
+        return orjson.dumps(data)
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -73,14 +93,12 @@ def preview_command(roster: Path, amount: str, rule: Path, with_words: bool) -> 
     """Share an amount among a roster's households by a rule, exactly to the fen, without a
     database; print JSON (total_fen, retained_fen, low_income_fen, allocations)."""
     try:
-        result = preview(_read(roster, "roster"), amount, _read(rule, "rule"))
+        out = preview_json(
+            _read(roster, "roster"), amount, _read(rule, "rule"), with_words=with_words
+        )
     except LedgerError as exc:
         click.echo(f"error: {exc.message}", err=True)
         for bad in exc.details.get("errors", ())[1:]:
             click.echo(f"error: line {bad['line']}: {bad['reason']}", err=True)
         sys.exit(2)
-    data = result.as_json()
-    if with_words:
-        for item, share in zip(data["allocations"], result.allocations, strict=True):
-            item["explanation"] = explain(result, share)
-    click.echo(orjson.dumps(data).decode())
+    click.echo(out.decode())

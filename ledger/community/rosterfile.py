@@ -47,7 +47,7 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from ledger.community.allocation import MAX_AREA_MU, MAX_MEMBERS, HouseholdBasis
+from ledger.community.allocation import MAX_AREA_MU, MAX_MEMBERS, HouseholdBasis, without_gc
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.personal import check_free_text
 from ledger.platform import N_
@@ -508,12 +508,63 @@ def _column_order(bad: BadLine) -> int:
 def parse_roster(data: bytes) -> list[RosterRow]:
     """Every household of a full roster file, in file order; or :class:`RosterFileError`
     naming every bad line (see the module docstring)."""
-    return _read(data, HEADER, True, _Checker().row)
+    with without_gc():
+        return _read(data, HEADER, True, _Checker().row)
 
 
 def parse_preview_roster(data: bytes) -> list[HouseholdBasis]:
     """What a sharing rule weighs of every household of a roster file (columns
     ``household_code,members,forest_area_mu,low_income``; others ignored), in file order;
     or :class:`RosterFileError` naming every bad line."""
-    checker = _Checker()
-    return _read(data, PREVIEW_HEADER, False, checker.basis, checker.fast_basis)
+    with without_gc():
+        plain = _plain_preview(data)
+        if plain is not None:
+            return plain
+        checker = _Checker()
+        return _read(data, PREVIEW_HEADER, False, checker.basis, checker.fast_basis)
+
+
+def _plain_preview(data: bytes) -> list[HouseholdBasis] | None:
+    """The households of a preview file written plainly, read column by column; None when
+    anything is unusual (quotes, blank or short lines, a value that needs a closer look), and
+    then :func:`_read` checks the file line by line and names what is wrong. Both give the
+    same households for a plain file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except (UnicodeDecodeError, AttributeError):
+        return None
+    if '"' in text:
+        return None  # a quoted value may span lines: line numbers need the slow path
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if len(rows) < 2 or not rows[-1]:
+        if len(rows) >= 2 and not rows[-1]:
+            rows.pop()  # the empty line after the last newline, if csv gave one
+        else:
+            return None
+    header = [name.strip() for name in rows[0]]
+    if any(header.count(name) != 1 for name in PREVIEW_HEADER):
+        return None
+    width = len(header)
+    body = rows[1:]
+    if not body or not all(len(row) == width for row in body):
+        return None
+    code_at, members_at, area_at, low_at = (header.index(name) for name in PREVIEW_HEADER)
+    strip = str.strip
+    codes = list(map(strip, (row[code_at] for row in body)))
+    members = list(map(strip, (row[members_at] for row in body)))
+    areas = list(map(strip, (row[area_at] for row in body)))
+    lows = list(map(LOW_INCOME.get, map(strip, (row[low_at] for row in body))))
+    if (
+        None in lows
+        or len(set(codes)) != len(codes)
+        or not all(map(_PLAIN_CODE.fullmatch, codes))
+        or any(map(_SEVEN_DIGITS.search, codes))
+        or not all(m.isdigit() and m.isascii() and len(m) <= 3 for m in members)
+        or not all(map(_ASCII_AREA.fullmatch, areas))
+    ):
+        return None
+    new = tuple.__new__
+    return [
+        new(HouseholdBasis, row)
+        for row in zip(codes, map(int, members), map(Decimal, areas), lows, strict=True)
+    ]

@@ -7,14 +7,20 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.community.allocation import HouseholdBasis
 from ledger.community.rosterfile import (
     HEADER,
     MESSAGES,
+    PREVIEW_HEADER,
     REASONS,
     RosterFileError,
     RosterRow,
+    _Checker,
+    _plain_preview,
+    _read,
     parse_preview_roster,
     parse_roster,
 )
@@ -283,3 +289,40 @@ def test_preview_bad_lines():
     ]
     missing = csv_bytes("household_code,members,low_income", "A,1,0")
     assert reasons(refusal(missing, preview=True)) == [(1, "header")]
+
+
+# --- the preview's plain-file path gives what the line-by-line path gives ----------------------
+
+plain_rows = st.lists(
+    st.tuples(
+        st.text(alphabet="AB村-_.0123", min_size=1, max_size=8),
+        st.integers(0, 999),
+        st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False),
+        st.sampled_from(["1", "0", "是", "否", "true", "false", "TRUE", " 1 "]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(plain_rows, st.booleans(), st.booleans())
+def test_the_plain_path_agrees_with_the_line_by_line_path(rows, bom, extra_column):
+    head = "household_code,members,forest_area_mu,low_income" + (",note" if extra_column else "")
+    lines = [head] + [
+        f"{code},{members},{area},{low}" + (",x" if extra_column else "")
+        for code, members, area, low in rows
+    ]
+    data = csv_bytes(*lines, bom=bom)
+    checker = _Checker()
+    try:
+        slow = _read(data, PREVIEW_HEADER, False, checker.basis)
+    except RosterFileError as exc:
+        slow = exc.details["errors"]
+    plain = _plain_preview(data)
+    if plain is not None:
+        assert plain == slow
+    try:
+        assert parse_preview_roster(data) == slow
+    except RosterFileError as exc:
+        assert exc.details["errors"] == slow
