@@ -67,6 +67,7 @@ MODULE = Module(
     migrations="ledger.reconcile.migrations",
     append_only=("registry_retirement", "reconcile_import"),
     blueprints=("ledger.reconcile.views:bp",),
+    api=("ledger.reconcile.api:bp",),
     cli=("ledger.reconcile.cli:reconcile_group",),
     nav=(
         NavItem("reconcile.findings_page", N_("Reconciliation"), ("bureau",), order=55),
