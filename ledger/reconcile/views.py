@@ -18,9 +18,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.core.errors import LedgerError
 from ledger.formatting import beijing
-from ledger.reconcile import findings, imports, sources
+from ledger.receipts.issue import Issuer
+from ledger.reconcile import findings, imports, report, sources
+from ledger.services import keys
+from ledger.services.clock import utc_now
 from ledger.webkit import authz
-from ledger.webkit.ext import engine
+from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message, form_key, idempotency_field, new_form_key
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile", template_folder="templates")
@@ -33,6 +36,7 @@ authz.protect(
         "finding": BUREAU,
         "acknowledge": BUREAU,
         "report_csv": BUREAU,
+        "report_pdf": BUREAU,
         "sources_page": BUREAU_OR_ADMIN,
         "add_source": BUREAU_OR_ADMIN,
         "remove_source": BUREAU_OR_ADMIN,
@@ -203,6 +207,31 @@ def report_csv():
         body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="reconcile-{division}.csv"'},
+    )
+
+
+@bp.get("/report.pdf")
+def report_pdf():
+    """The report as a PDF through the receipts toolkit: the summary, the findings that ask
+    for attention, and the verification block of the entries it proves."""
+    principal = authz.current_principal()
+    division = principal.org.code
+    lang = get_locale().language if get_locale() else "zh"
+    config = settings()
+    issuer = Issuer(
+        keys.load_signer(config.key_path, config.log_origin), config.log_origin,
+        config.public_base,
+    )  # fmt: skip
+    try:
+        data = report.pdf(engine(), issuer, division, principal.org.name, utc_now(), lang)
+    except report.NothingToReport:
+        flash(_("There are no findings to report yet."), "info")
+        return redirect(url_for(".findings_page"), 303)
+    authz.record_export("reconcile.report_pdf", principal.org, {"division": division})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="reconcile-{division}.pdf"'},
     )
 
 
