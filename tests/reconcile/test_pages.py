@@ -40,6 +40,8 @@ READ_ROWS = [
         "/reconcile/findings/999999", set(), other_county=404, county=404, province=404, **TOKEN
     ),
     M.only("/reconcile/report.csv", BUREAUS, **TOKEN),
+    # another county's bureau has no finding: sent back to the findings page
+    M.only("/reconcile/report.pdf", {"county", "province"}, other_county=303, **TOKEN),
     M.only("/reconcile/sources", BUREAUS | {"admin"}, **TOKEN),
     M.only("/scheduler/runs", BUREAUS | {"admin"}, **TOKEN),
     M.only("/scheduler/runs/{run}", BUREAUS | {"admin"}, **TOKEN),
