@@ -11,8 +11,9 @@ the columns, in any order:
 
 Each further line is one household:
 
-- ``household_code``: text of 1 to 32 visible characters without spaces, unique in the file;
-  it names the household in the log, so it must not look like personal data;
+- ``household_code``: text of 1 to 32 visible characters without spaces, commas or double
+  quotes, unique in the file; it names the household in the log, so it must not look like
+  personal data;
 - ``head_name``: the head of the household's name (for the vault);
 - ``id_number``: the head's 18-character resident ID number: 17 digits and a check
   character (``X`` or ``x`` allowed), a real birth date (1900 or later) and a county code
@@ -84,8 +85,8 @@ REASONS = {
     "columns": N_("expected %(expected)s values, found %(count)s"),
     "empty_value": N_("%(column)s is empty"),
     "code": N_(
-        "household_code must be 1 to 32 visible characters without spaces, and not look "
-        "like personal data"
+        "household_code must be 1 to 32 visible characters without spaces, commas or quotes, "
+        "and not look like personal data"
     ),
     "code_repeated": N_("household %(household)s is already on line %(first)s"),
     "members": N_("members must be a whole number from 0 to 999, not %(value)s"),
@@ -262,7 +263,7 @@ def _area(value: str) -> Decimal | None:
 def _code(value: str) -> str | None:
     if _PLAIN_CODE.fullmatch(value) and not _SEVEN_DIGITS.search(value):
         return value  # letters, digits, - _ . and fewer than 7 digits: no personal data
-    if any(char.isspace() for char in value) or not value.isprintable():
+    if any(char.isspace() or char in ',"' for char in value) or not value.isprintable():
         return None
     try:
         return check_free_text(value, "household_code", CODE_MAX_LEN) or None

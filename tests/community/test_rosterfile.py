@@ -157,6 +157,8 @@ def row(**values: str) -> str:
         (row(household_code="H 9"), "code"),
         (row(household_code="H" * 33), "code"),
         (row(household_code="13812345678"), "code"),  # a mobile number
+        (row(household_code='"H,9"'), "code"),
+        (row(household_code='"H""9"'), "code"),
         (row(household_code="H-001"), "code_repeated"),
         (row(members="-1"), "members"),
         (row(members="2.5"), "members"),
