@@ -123,22 +123,22 @@ def certificate_document(facts: Facts) -> Document:
         ),
         Field("每吨价格", Bound("/leaf/body/price/fen_per_t", "yuan", DECISION)),
         Field("应付金额", Bound("/leaf/body/amount_fen", "yuan", DECISION)),
-        Field("决定日期", Bound("/leaf/body/decided_on", "text", DECISION)),
+        Field("裁判日期", Bound("/leaf/body/decided_on", "text", DECISION)),
     ]
     if decision.get("judgment_ref"):
-        fields.append(Field("裁判文书", decision["judgment_ref"]))
+        fields.append(Field("判决书", decision["judgment_ref"]))
     fields += [
         # the purchase
-        Field("付款人", facts.payer_masked),
-        Field("付款凭证号", Bound("/leaf/body/payment_ref", "text", PURCHASE)),
+        Field("缴款人", facts.payer_masked),
+        Field("缴款凭证号", Bound("/leaf/body/payment_ref", "text", PURCHASE)),
         Field(
-            "生态修复资金账户",
+            "生态修复专户",
             f"{account['name']}，{account['bank']}，账号尾号 {account['last4']}",
         ),
         Field("认购碳汇量", Bound("/leaf/body/kg", "tonnes", PURCHASE)),
         Field("认购金额", Bound("/leaf/body/amount_fen", "yuan", PURCHASE)),
         Field("认购金额大写", Bound("/leaf/body/amount_fen", "yuan_capital", PURCHASE)),
-        Field("付款日期", Bound("/leaf/body/paid_on", "text", PURCHASE)),
+        Field("缴款日期", Bound("/leaf/body/paid_on", "text", PURCHASE)),
         # the retirement
         Field("核销凭证号", Bound("/leaf/body/retirement_ref", "text", RETIREMENT)),
         Field("核销碳汇量", Bound("/leaf/body/kg", "tonnes", RETIREMENT)),
@@ -154,7 +154,7 @@ def certificate_document(facts: Facts) -> Document:
         f"碳汇损失量按计量方法“{method['name']}”第 {method['version']} 版计算（{approval}）；"
         f"方法参数的 SHA-256 摘要为 {method['digest']}。每项乘积均按精确值计算，合计后四舍五入至"
         "千克；吨数为千克数保留两位小数。",
-        f"本证明所载的案号、损失量、认购量、价格、金额、付款与核销凭证号均取自碳账本第 {entries} "
+        f"本证明所载的案号、损失量、认购量、价格、金额、缴款与核销凭证号均取自碳账本第 {entries} "
         "号记录，并附有这些记录的证明文件；上述数值如被改动，核验即告失败。",
         f"认购的碳汇已为本案核销（{retirement['retirement_ref']}），同一序列号不得再用于其他案件或交易。",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -246,6 +247,11 @@ def test_the_text_shows_the_case_the_tonnes_the_amount_and_the_arithmetic(issued
     ):
         assert shown in flat, shown
     assert "D-0123456789AB" not in flat  # the defendant only masked
+    # no English leaks into what the court reads (codes and the method's name aside)
+    stated = text.split("核验信息")[0].replace(ORIGIN, "")  # the page footer names the log
+    words = {w for w in re.findall(r"[A-Za-z]{3,}", stated) if not re.fullmatch(r"[0-9a-f]+", w)}
+    words -= {"defaults", "SFTH", "SHA"}  # the method's name, the certificate number, SHA-256
+    assert not words, words
 
 
 def test_fonts_are_embedded_and_the_proof_is_attached(issued):
