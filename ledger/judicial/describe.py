@@ -23,9 +23,9 @@ Body = Mapping[str, Any]
 
 
 def _case(body: Body) -> list[Fact]:
-    """The case an entry concerns: its court's key and the case key (``350627 · 2022-XC-123``);
-    the case number itself is in the filing entry."""
-    return [(N_("Court"), body["court"]), (N_("Case"), body["case"])]
+    """The case an entry concerns: its court's division code and the case key (``350627``,
+    ``2022-XC-123``); the case number itself is in the filing entry."""
+    return [(N_("Court's division code"), body["court"]), (N_("Case"), body["case"])]
 
 
 def _damage_text(item: Mapping[str, Any]) -> str:

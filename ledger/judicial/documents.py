@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from ledger import formatting
 from ledger.judicial import model
 from ledger.judicial.assessment import arithmetic_lines
-from ledger.receipts.lang import gettext
+from ledger.receipts.lang import gettext as catalog
 from ledger.receipts.pdf import Bound, Document, Field, Rows
 
 TITLE = "林业碳汇认购核销证明"
@@ -84,7 +84,7 @@ def _unit_rows(facts: Facts) -> tuple[tuple[str, ...], ...]:
 
 def certificate_document(facts: Facts) -> Document:
     """The certificate of a retired case (Chinese: it goes into a Chinese case file)."""
-    _ = gettext("zh")
+    _ = catalog("zh")
     case, assessment, decision = facts.case, facts.assessment, facts.decision
     purchase, retirement = facts.purchase, facts.retirement
     record = assessment["record"]

@@ -4,7 +4,7 @@ restoration purchases that retire real carbon units for a case, and certificates
 
 from __future__ import annotations
 
-from ledger.judicial import model
+from ledger.judicial import assessment, casenumber, describe, model
 from ledger.judicial.projection import JudicialProjector
 from ledger.platform import N_, EntryKind, Module, NavItem
 
@@ -29,6 +29,7 @@ KINDS = tuple(
         validate=model.VALIDATORS[name],
         public=name == model.METHOD,
         parties=None if name == model.METHOD else model.parties,
+        describe=describe.DESCRIPTIONS[name],
     )
     for name in model.KINDS
 )
@@ -87,6 +88,6 @@ MODULE = Module(
         NavItem("judicial.cases", N_("Judicial carbon"), ("court",), org_arg="code", order=20),
         NavItem("judicial.bureau", N_("Judicial carbon"), ("bureau",), org_arg="code", order=30),
     ),
-    messages=MESSAGES,
+    messages={**assessment.MESSAGES, **casenumber.MESSAGES, **MESSAGES},
     translations="ledger.judicial",
 )
