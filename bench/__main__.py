@@ -1,9 +1,9 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
-``reconcile``, ``oneyuan``, ``transfer``, ``community``) and ``--no-postgres`` for a quick
-look; a full run is what ``make bench`` does. ``oneyuan`` runs ``append`` too: its ceiling
-is the append benchmark's of the same run.
+``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``) and ``--no-postgres``
+for a quick look; a full run is what ``make bench`` does. ``oneyuan`` and ``finalise`` run
+``append`` too: their ceiling is the append benchmark's of the same run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, community, prove, receipts, reconcile, units, verify
+from bench import append, community, prove, receipts, reconcile, sharing, units, verify
 from bench.common import (
     RESULTS_PATH,
     postgres_database,
@@ -39,6 +39,7 @@ SUITES = (
     "oneyuan",
     "transfer",
     "community",
+    "finalise",
 )
 
 
@@ -50,17 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only or SUITES)
 
-    if only & {"append", "reconcile", "oneyuan", "transfer"} and not args.no_postgres:
+    if only & {"append", "reconcile", "oneyuan", "transfer", "finalise"} and not args.no_postgres:
         require_postgres()
     began = time.perf_counter()
     results = []
     databases = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
-    if only & {"append", "oneyuan"}:
+    if only & {"append", "oneyuan", "finalise"}:
         for db in databases:
             appended = append.run(db)
             results.append(appended)
             if "oneyuan" in only:
                 results.append(units.run_import(db, appended.ceiling))
+            if "finalise" in only:
+                results.append(sharing.run_finalise(db, appended.ceiling))
     if "transfer" in only and not args.no_postgres:
         results.append(units.run_transfers())
     if only & {"verify", "prove"}:

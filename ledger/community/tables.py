@@ -169,3 +169,20 @@ class CommunityPayment(SQLModel, table=True):
     status: str = Field(max_length=8)
     reason: str | None = Field(default=None, max_length=200)
     result_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class CommunityReminder(SQLModel, table=True):
+    """A reminder the scheduler left for a village (``community.notice`` job): a distribution
+    whose public notice ends soon (``ending``) or has ended and awaits finalising (``over``),
+    as of ``due`` (the notice's last day). Not a fact of the log: mutable, rewritten by each
+    run; ``done`` once the distribution moved on."""
+
+    __tablename__ = "community_reminder"
+    __table_args__ = (Index("ix_community_reminder_village", "village", "done"),)
+
+    distribution: str = Field(primary_key=True, max_length=40)
+    village: str = Field(max_length=12)
+    kind: str = Field(max_length=8)
+    due: str = Field(max_length=10)
+    created_at: str = Field(max_length=20)
+    done: bool = False

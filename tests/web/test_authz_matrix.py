@@ -54,6 +54,11 @@ UNITS_FORMS = tuple(
 )
 UNITS_API_WRITES = ("lots", "transfers", "pledges", "releases", "retirements", "sales")
 USERS_REDIRECT_HOME = {r: 302 for r in USER_OF}
+SHARING = f"/villages/{V1}/sharing"
+SHARING_READERS = {"village", "county", "province", "tok_village", "tok_county"}
+SHARING_WRITERS = {"village", "tok_village"}
+#: A distribution that does not exist: its readers get 404, others are refused before.
+NO_DISTRIBUTION = f"{SHARING}/{V1}-999"
 
 READ_ROWS = [
     # public pages
@@ -128,6 +133,41 @@ READ_ROWS = [
         ok=404,
         anonymous=401,
     ),
+    # benefit sharing: a village's pages (its clerk writes; its bureaus read), the bureau's
+    # overview, the villager's public look-up
+    only(SHARING, SHARING_READERS),
+    only(f"/villages/{V2}/sharing", {"county", "province", "tok_county"}),
+    *(only(f"{SHARING}/{page}", SHARING_WRITERS) for page in ("roster", "rules/new", "new")),
+    only(NO_DISTRIBUTION, SHARING_READERS, ok=404),
+    only("/bureaus/350428/sharing", {"county", "province", "tok_county"}),
+    only("/bureaus/350403/sharing", {"other_county", "province"}),
+    public("/sharing/lookup"),
+    row(
+        f"/api/v1/community/villages/{V1}",
+        200,
+        anonymous=401,
+        court=403,
+        other_county=403,
+        admin=403,
+    ),
+    row(
+        f"/api/v1/community/villages/{V1}/distributions/{V1}-999",
+        404,
+        anonymous=401,
+        court=403,
+        other_county=403,
+        admin=403,
+    ),
+    row(
+        "/api/v1/community/bureaus/350428",
+        200,
+        anonymous=401,
+        village=403,
+        court=403,
+        other_county=403,
+        admin=403,
+        tok_village=403,
+    ),
 ]
 
 WRITE_ROWS = [
@@ -150,6 +190,51 @@ WRITE_ROWS = [
         only(f"/bureaus/350428/carbon/{form}", UNITS_WRITERS, "POST", ok=422)
         for form in (*UNITS_FORMS, "projects/new", "oneyuan")
     ),
+    # benefit sharing forms: empty forms are refused for the village's own clerk and token
+    *(
+        only(f"{SHARING}/{page}", SHARING_WRITERS, "POST", ok=422)
+        for page in ("roster", "rules/new", "new")
+    ),
+    only(f"{SHARING}/roster/save", SHARING_WRITERS, "POST", ok=302),
+    *(
+        only(f"{NO_DISTRIBUTION}/{step}", SHARING_WRITERS, "POST", ok=404)
+        for step in ("approve", "publish", "objections", "finalise", "reverse", "batches")
+    ),
+    only(f"{NO_DISTRIBUTION}/objections/1/answer", SHARING_WRITERS, "POST", ok=302),
+    only(f"{SHARING}/households/CK001/bank", SHARING_WRITERS, "POST", ok=302),
+    row("/sharing/lookup", 422, "POST"),
+    # the community API's writes: within the village's scope, requests get to validation (422)
+    *(
+        row(
+            f"/api/v1/community/villages/{V1}/{path}",
+            422,
+            "POST",
+            anonymous=401,
+            court=403,
+            other_county=403,
+            admin=403,
+        )
+        for path in (
+            "rosters/changes",
+            "rosters",
+            "rules",
+            "distributions",
+            *(
+                f"distributions/{V1}-999/{op}"
+                for op in (
+                    "approval",
+                    "notice",
+                    "objections",
+                    "objections/1/answer",
+                    "finalisation",
+                    "reversal",
+                    "batches",
+                )
+            ),
+            "households/CK001/bank-account",
+        )
+    ),
+    row("/api/v1/community/lookup", 422, "POST"),
     # the units API's writes: bureaus (any, within their division) get to validation (422)
     *(
         row(
@@ -300,7 +385,17 @@ def test_write(matrix, method, path, role, status):
 #: Blueprints whose every endpoint must have rows here (the shell's, and the units module's
 #: pages and API). The shell's JSON API keeps its own matrix; every endpoint of the app has
 #: *a* rule regardless (``authz.check_coverage`` refuses to build the app otherwise).
-MATRIX_BLUEPRINTS = {"home", "auth", "orgs", "admin", "log", "units", "units_api"}
+MATRIX_BLUEPRINTS = {
+    "home",
+    "auth",
+    "orgs",
+    "admin",
+    "log",
+    "units",
+    "units_api",
+    "community",
+    "community_api",
+}
 
 
 def test_every_endpoint_is_in_the_matrix(matrix):

@@ -1,0 +1,601 @@
+"""The community pages.
+
+- the village clerk (``/villages/<code>/sharing``): the money picture (received, shared,
+  retained, paid, pending), rosters (upload, the changes shown before saving), sharing rules,
+  distributions from draft to payment (``/villages/<code>/sharing/<distribution>``: where it
+  stands and the form of the next step), payment batches for the bank (downloads audited, the
+  owning village only), the bank's results, corrected bank accounts;
+- the bureau (``/bureaus/<code>/sharing``): every distribution in its division, each village's
+  revenue reconciled with what it shared, retained and still holds, and villages holding
+  unshared money for long;
+- the villager (``/sharing/lookup``, no account): a household's payouts found by its code and
+  the last four characters of the head's ID number, throttled.
+
+Reading follows the organisation rules (``authz.org_scoped``); writing is for the village's
+own users (``scopes.can_write``). Forms carry a CSRF token and an idempotency key; refusals
+are shown as translated messages (:attr:`ledger.community.module.MESSAGES`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden
+
+from ledger import formatting
+from ledger.accounts import scopes
+from ledger.community import jobs, model, services, throttle
+from ledger.community.forms import (
+    AnswerForm,
+    ApproveForm,
+    BankForm,
+    BatchForm,
+    DraftForm,
+    FinaliseForm,
+    LookupForm,
+    ObjectionForm,
+    PublishForm,
+    ResultsForm,
+    ReverseForm,
+    RosterForm,
+    RosterSaveForm,
+    RuleForm,
+)
+from ledger.community.services import Resolution
+from ledger.core.errors import LedgerError, ValidationError
+from ledger.core.units import parse_amount
+from ledger.storage.db import read_transaction
+from ledger.vault import masking
+from ledger.vault.crypto import Vault, VaultKeyError
+from ledger.vault.service import get as vault_get
+from ledger.webkit import authz
+from ledger.webkit.ext import engine, settings
+from ledger.webkit.forms import error_message, form_key, new_form_key
+
+bp = Blueprint("community", __name__, template_folder="templates")
+VILLAGE = authz.org_scoped("village")
+authz.protect(
+    bp,
+    {
+        "village": VILLAGE,
+        "roster": VILLAGE,
+        "roster_save": VILLAGE,
+        "new_rule": VILLAGE,
+        "new_distribution": VILLAGE,
+        "distribution": VILLAGE,
+        "approve": VILLAGE,
+        "publish": VILLAGE,
+        "objection": VILLAGE,
+        "answer": VILLAGE,
+        "finalise": VILLAGE,
+        "reverse": VILLAGE,
+        "batch": VILLAGE,
+        "bank": VILLAGE,
+        "bureau": authz.org_scoped("bureau"),
+        "lookup": authz.PUBLIC,
+    },
+)
+PAGE = 100
+#: Whether the bank's files (download, results) are served (:mod:`ledger.community.payouts`).
+BANK_FILES = False
+#: Days after which money a village received and has not shared is pointed out to the bureau.
+STALE_DAYS = 180
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def yuan(fen: int | None) -> str:
+    return formatting.yuan(fen or 0, _lang())
+
+
+def _vault() -> Vault:
+    return Vault.from_settings(settings())
+
+
+def _vault_or_none() -> Vault | None:
+    """The vault, or None where it has no key (a look-up then finds nobody)."""
+    try:
+        return _vault()
+    except VaultKeyError:
+        return None
+
+
+def _writer():
+    """The village of the URL, if the principal may write for it (its own users)."""
+    org = authz.current_org()
+    if not scopes.can_write(authz.current_principal(), org):
+        raise Forbidden(_("Only the village's own clerk can record this."))
+    return org
+
+
+def _key(form, name: str) -> str:
+    return form_key(authz.current_principal().actor, name, form.idempotency_key.data)
+
+
+def _fresh(*forms) -> None:
+    for form in forms:
+        form.idempotency_key.data = new_form_key()
+
+
+def _refused(form, exc: LedgerError) -> int:
+    form.form_errors.append(error_message(exc))
+    return exc.status if exc.status in (404, 409, 422) else 422
+
+
+def _masked_names(conn, codes) -> dict[str, str]:
+    vault = _vault_or_none()
+    out = {}
+    if vault is None:
+        return out
+    for code in codes:
+        try:
+            name = vault_get(conn, vault, code).fields.get("name")
+        except LedgerError:
+            name = None
+        out[code] = masking.mask("name", name) if name else _("erased")
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    done: bool
+    current: bool
+    detail: str
+
+
+def _steps(d: services.Distribution) -> list[Step]:
+    order = [model.DRAFTED, model.APPROVED, model.PUBLISHED, model.FINALISED]
+    labels = [_("Drafted"), _("Approved by the villagers' assembly"), _("Public notice"),
+              _("Finalised")]  # fmt: skip
+    details = [
+        formatting.beijing(d.drafted_at, _lang()),
+        (f"{d.resolution['date']} {d.resolution['number']}" if d.resolution else ""),
+        (f"{d.notice_from} – {d.notice_until}" if d.notice_from else ""),
+        "",
+    ]
+    reached = order.index(d.state) if d.state in order else len(order)
+    return [
+        Step(label, i <= reached, i == reached + 1 and d.state in order, detail)
+        for i, (label, detail) in enumerate(zip(labels, details, strict=True))
+    ]
+
+
+# --- the village -------------------------------------------------------------------------
+
+
+@bp.get("/villages/<code>/sharing")
+def village(code: str):
+    org = authz.current_org()
+    with read_transaction(engine()) as conn:
+        picture = services.money(conn, org.code)
+        distributions = services.distributions_of(conn, village=org.code)
+        rosters = services.roster_versions(conn, org.code)
+        rules = services.rules_of(conn, org.code)
+        reminders = jobs.reminders(conn, org.code)
+    return render_template(
+        "community/village.html",
+        reminders=reminders,
+        org=org,
+        picture=picture,
+        distributions=distributions,
+        rosters=rosters,
+        rules=rules,
+        yuan=yuan,
+        states=model.STATE_WORDS,
+        can_write=scopes.can_write(authz.current_principal(), org),
+    )
+
+
+def _roster_lines(data: bytes):
+    from ledger.community.rosterfile import parse_roster
+
+    return parse_roster(data)
+
+
+def _bad_lines(exc: LedgerError) -> list[dict]:
+    from ledger.community.rosterfile import REASONS
+
+    out = []
+    for e in exc.details.get("errors", []):
+        reason = REASONS.get(e.get("code"))
+        text = _(reason) % e.get("params", {}) if reason else e.get("reason", "")
+        out.append({"line": e.get("line"), "reason": text})
+    return out
+
+
+@bp.route("/villages/<code>/sharing/roster", methods=["GET", "POST"])
+def roster(code: str):
+    org = _writer()
+    form = RosterForm()
+    status, diff, bad, save = 200, None, [], None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            lines = _roster_lines(data)
+            digest = hashlib.sha256(data).hexdigest()
+            with read_transaction(engine()) as conn:
+                diff = services.diff_roster(conn, _vault_or_none(), org.code, lines, digest)
+            save = RosterSaveForm(formdata=None)
+            save.data.data = base64.b64encode(data).decode()
+            save.version.data = str(diff.version)
+            _fresh(save)
+        except ValidationError as exc:
+            bad = _bad_lines(exc) if exc.code == "community.bad_lines" else []
+            status = _refused(form, exc)
+    elif request.method == "POST":
+        status = 422
+    _fresh(form)
+    return render_template(
+        "community/roster.html", org=org, form=form, diff=diff, bad=bad, save=save
+    ), status
+
+
+@bp.post("/villages/<code>/sharing/roster/save")
+def roster_save(code: str):
+    org = _writer()
+    form = RosterSaveForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Reload the page and fill it in again."), "error")
+        return redirect(url_for(".roster", code=org.code))
+    try:
+        data = base64.b64decode(form.data.data, validate=True)
+        lines = _roster_lines(data)
+        saved = services.save_roster(
+            engine(), _vault_or_none(), org.code, lines, hashlib.sha256(data).hexdigest(),
+            actor=authz.current_principal().actor, key=_key(form, "roster"),
+            expect_version=int(form.version.data),
+        )  # fmt: skip
+    except (LedgerError, binascii.Error) as exc:
+        message = error_message(exc) if isinstance(exc, LedgerError) else _("The file is damaged.")
+        flash(message, "error")
+        return redirect(url_for(".roster", code=org.code))
+    flash(_("Roster version %(version)s saved: %(count)s households.", version=saved.version,
+            count=saved.households), "success")  # fmt: skip
+    return redirect(url_for(".village", code=org.code))
+
+
+@bp.route("/villages/<code>/sharing/rules/new", methods=["GET", "POST"])
+def new_rule(code: str):
+    org = _writer()
+    form = RuleForm()
+    status = 200
+    if form.validate_on_submit():
+        terms = {
+            "retention_pct": form.retention_pct.data.strip(),
+            "low_income_pct": form.low_income_pct.data.strip(),
+            "weights": {
+                "per_capita": form.per_capita.data.strip(),
+                "per_household": form.per_household.data.strip(),
+                "by_area": form.by_area.data.strip(),
+            },
+        }
+        if form.notice_days.data:
+            terms["notice_days"] = form.notice_days.data
+        try:
+            services.add_rule(
+                engine(), org.code, form.rule.data, form.name.data.strip(), terms,
+                actor=authz.current_principal().actor, key=_key(form, "rule"),
+            )  # fmt: skip
+            flash(_("The sharing rule was recorded."), "success")
+            return redirect(url_for(".village", code=org.code))
+        except LedgerError as exc:
+            status = _refused(form, exc)
+    elif request.method == "POST":
+        status = 422
+    _fresh(form)
+    return render_template("community/rule.html", org=org, form=form), status
+
+
+@bp.route("/villages/<code>/sharing/new", methods=["GET", "POST"])
+def new_distribution(code: str):
+    org = _writer()
+    form = DraftForm()
+    with read_transaction(engine()) as conn:
+        rules = services.rules_of(conn, org.code)
+        picture = services.money(conn, org.code)
+    form.rule.choices = [(r.rule, r.name) for r in rules]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            d = services.draft(
+                engine(), org.code, title=form.title.data.strip(),
+                amount_fen=parse_amount(form.amount.data, "CNY"), rule=form.rule.data,
+                notice_days=form.notice_days.data or None,
+                actor=authz.current_principal().actor, key=_key(form, "draft"),
+            )  # fmt: skip
+            return redirect(url_for(".distribution", code=org.code, distribution=d.distribution))
+        except LedgerError as exc:
+            status = _refused(form, exc)
+    elif request.method == "POST":
+        status = 422
+    _fresh(form)
+    return render_template(
+        "community/draft.html", org=org, form=form, picture=picture, yuan=yuan, rules=rules
+    ), status
+
+
+# --- a distribution ----------------------------------------------------------------------
+
+
+def _distribution_page(org, distribution: str, status: int = 200, **forms):
+    principal = authz.current_principal()
+    page = max(request.args.get("page", 1, type=int), 1)
+    with read_transaction(engine()) as conn:
+        try:
+            d = services.get_distribution(conn, distribution, org.code)
+        except LedgerError:
+            abort(404)
+        objections = services.objections_of(conn, distribution)
+        batches = services.batches_of(conn, distribution)
+        allocations = services.allocations_of(conn, distribution)
+        preview = None
+        if d.state in (model.DRAFTED, model.APPROVED, model.PUBLISHED):
+            try:
+                preview = services.allocation_of(conn, d)
+            except LedgerError:
+                preview = None
+        members = {m.household: m for m in services.members_of(conn, org.code, d.roster_version)}
+        if preview is not None:
+            rows = [(s.household_code, s.amount_fen, None) for s in preview.allocations]
+        else:
+            rows = [(a.household, a.amount_fen, a) for a in allocations]
+        shown = rows[(page - 1) * PAGE : page * PAGE]
+        vaults = [members[h].vault for h, _, _ in shown if h in members]
+        names = _masked_names(conn, vaults) if scopes.can_write(principal, org) else {}
+        payments = {b.batch: services.payments_of(conn, b.batch) for b in batches}
+    can_write = scopes.can_write(principal, org)
+    defaults = {
+        "approve": ApproveForm(formdata=None),
+        "publish": PublishForm(formdata=None, notice_from=None),
+        "objection": ObjectionForm(formdata=None),
+        "finalise": FinaliseForm(formdata=None),
+        "reverse": ReverseForm(formdata=None),
+        "batch": BatchForm(formdata=None),
+        "results": ResultsForm(formdata=None),
+    }
+    defaults.update(forms)
+    answers = {o.number: AnswerForm(formdata=None, prefix=f"a{o.number}") for o in objections}
+    _fresh(*defaults.values(), *answers.values())
+    pages = (len(rows) + PAGE - 1) // PAGE
+    failed = [a for a in allocations if a.status == model.FAILED]
+    return render_template(
+        "community/distribution.html",
+        org=org,
+        d=d,
+        steps=_steps(d),
+        objections=objections,
+        batches=batches,
+        payments=payments,
+        preview=preview,
+        rows=shown,
+        members=members,
+        names=names,
+        page=page,
+        pages=pages,
+        failed=failed,
+        bank_forms={a.household: _bank_form(a.household) for a in failed},
+        forms=defaults,
+        answers=answers,
+        can_write=can_write,
+        yuan=yuan,
+        states=model.STATE_WORDS,
+        payment_words=model.PAYMENT_WORDS,
+        today=services.today(),
+        bank_files=BANK_FILES,
+    ), status
+
+
+def _bank_form(household: str) -> BankForm:
+    form = BankForm(formdata=None, prefix=f"b-{household}")
+    _fresh(form)
+    return form
+
+
+@bp.get("/villages/<code>/sharing/<distribution>")
+def distribution(code: str, distribution: str):
+    return _distribution_page(authz.current_org(), distribution)
+
+
+def _do(distribution: str, name: str, form, action):
+    """Run ``action(form)`` for a valid ``form`` posted to a distribution; on a refusal,
+    show the distribution's page again with the form's errors."""
+    org = _writer()
+    if form.validate_on_submit():
+        try:
+            message = action(org, form)
+        except LedgerError as exc:
+            status = _refused(form, exc)
+            return _distribution_page(org, distribution, status, **{name: form})
+        flash(message, "success")
+        return redirect(url_for(".distribution", code=org.code, distribution=distribution))
+    return _distribution_page(org, distribution, 422, **{name: form})
+
+
+def _actor() -> str:
+    return authz.current_principal().actor
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/approve")
+def approve(code: str, distribution: str):
+    def action(org, form):
+        scan = form.scan.data.read()
+        services.approve(
+            engine(), org.code, distribution,
+            Resolution(form.date.data.isoformat(), form.number.data.strip(), form.present.data,
+                       form.voting_for.data, scan, _("Resolution of the villagers' assembly")),
+            actor=_actor(), key=_key(form, "approve"),
+        )  # fmt: skip
+        return _("The resolution was recorded.")
+
+    return _do(distribution, "approve", ApproveForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/publish")
+def publish(code: str, distribution: str):
+    def action(org, form):
+        services.publish(
+            engine(), org.code, distribution, place=form.place.data.strip(),
+            notice_from=form.notice_from.data.isoformat(), days=form.days.data or None,
+            actor=_actor(), key=_key(form, "publish"),
+        )  # fmt: skip
+        return _("The distribution is on public notice.")
+
+    return _do(distribution, "publish", PublishForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/objections")
+def objection(code: str, distribution: str):
+    def action(org, form):
+        services.record_objection(
+            engine(), org.code, distribution, summary=form.summary.data.strip(),
+            household=form.household.data.strip() or None,
+            raised_on=form.raised_on.data.isoformat(), actor=_actor(),
+            key=_key(form, "objection"),
+        )  # fmt: skip
+        return _("The objection was recorded.")
+
+    return _do(distribution, "objection", ObjectionForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/objections/<int:number>/answer")
+def answer(code: str, distribution: str, number: int):
+    def action(org, form):
+        services.answer_objection(
+            engine(), org.code, distribution, number, form.answer.data.strip(), actor=_actor(),
+            key=_key(form, "answer"),
+        )  # fmt: skip
+        return _("The answer was recorded.")
+
+    org = _writer()
+    form = AnswerForm(prefix=f"a{number}")
+    if form.validate_on_submit():
+        try:
+            flash(action(org, form), "success")
+        except LedgerError as exc:
+            flash(error_message(exc), "error")
+    else:
+        flash(_("Write the answer (at most 500 characters)."), "error")
+    return redirect(url_for(".distribution", code=org.code, distribution=distribution))
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/finalise")
+def finalise(code: str, distribution: str):
+    def action(org, form):
+        services.finalise(engine(), org.code, distribution, actor=_actor(),
+                          key=_key(form, "finalise"))  # fmt: skip
+        return _("The distribution was finalised: every household's allocation is recorded.")
+
+    return _do(distribution, "finalise", FinaliseForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/reverse")
+def reverse(code: str, distribution: str):
+    def action(org, form):
+        services.reverse(engine(), org.code, distribution, reason=form.reason.data.strip(),
+                         actor=_actor(), key=_key(form, "reverse"))  # fmt: skip
+        return _("The distribution was reversed; the money is back in the collective's account.")
+
+    return _do(distribution, "reverse", ReverseForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/batches")
+def batch(code: str, distribution: str):
+    def action(org, form):
+        b = services.create_batch(engine(), org.code, distribution, actor=_actor(),
+                                  key=_key(form, "batch"))  # fmt: skip
+        return _("Payment batch %(batch)s is ready to download: %(lines)s payments.",
+                 batch=b.batch, lines=b.lines)  # fmt: skip
+
+    return _do(distribution, "batch", BatchForm(), action)
+
+
+@bp.post("/villages/<code>/sharing/households/<household>/bank")
+def bank(code: str, household: str):
+    org = _writer()
+    form = BankForm(prefix=f"b-{household}")
+    back = request.args.get("back", "")
+    if form.validate_on_submit():
+        try:
+            services.correct_bank_account(
+                engine(), _vault_or_none(), org.code, household, form.bank_account.data,
+                actor=_actor(), key=_key(form, "bank"),
+            )  # fmt: skip
+            flash(_("The bank account of household %(household)s was corrected; it will be in "
+                    "the next payment batch.", household=household), "success")  # fmt: skip
+        except LedgerError as exc:
+            flash(error_message(exc), "error")
+    else:
+        flash(_("Enter the bank account's digits."), "error")
+    if model.DISTRIBUTION_RE.fullmatch(back):
+        return redirect(url_for(".distribution", code=org.code, distribution=back))
+    return redirect(url_for(".village", code=org.code))
+
+
+# --- the bureau --------------------------------------------------------------------------
+
+
+@bp.get("/bureaus/<code>/sharing")
+def bureau(code: str):
+    org = authz.current_org()
+    with read_transaction(engine()) as conn:
+        rows = services.bureau_rows(conn, org.division, STALE_DAYS)
+        distributions = services.distributions_of(conn, within=org.division)
+    names = {r.code: r.name for r in rows}
+    return render_template(
+        "community/bureau.html",
+        org=org,
+        rows=rows,
+        distributions=distributions,
+        names=names,
+        yuan=yuan,
+        states=model.STATE_WORDS,
+        stale_days=STALE_DAYS,
+        totals={
+            k: sum(getattr(r.picture, k) for r in rows)
+            for k in ("received", "held", "sharing", "shared", "retained", "paid", "pending")
+        },
+    )
+
+
+# --- the villager ------------------------------------------------------------------------
+
+
+@bp.route("/sharing/lookup", methods=["GET", "POST"])
+def lookup():
+    form = LookupForm()
+    with read_transaction(engine()) as conn:
+        villages = services.villages_with_distributions(conn)
+    form.village.choices = [(v.code, v.name) for v in villages]
+    found, status = None, 200
+    if form.validate_on_submit():
+        if throttle.throttled(request.remote_addr or "-"):
+            form.form_errors.append(error_message(LedgerError("community.throttled", "")))
+            status = 429
+        else:
+            with read_transaction(engine()) as conn:
+                found = services.lookup_household(
+                    conn, _vault_or_none(), form.village.data, form.household.data.strip(),
+                    form.id_last4.data.strip().upper(),
+                )  # fmt: skip
+            if found is None:
+                form.form_errors.append(error_message(LedgerError("community.lookup", "")))
+                status = 404
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "community/lookup.html", form=form, found=found, yuan=yuan,
+        payment_words=model.PAYMENT_WORDS,
+    ), status  # fmt: skip

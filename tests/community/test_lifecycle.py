@@ -1,0 +1,121 @@
+"""A distribution from draft to payment on both databases: every step an entry with the clerk
+as actor, the money where the accounts say, the projections re-derived by ``log verify``."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.community import services
+from ledger.community.services import BankResult, Resolution
+from ledger.core.errors import ConflictError
+from ledger.services.verify import verify_log
+from ledger.storage.db import read_transaction
+from tests.community import ACTOR, RULE, VAULT, fund, lines
+from tests.units import VILLAGE
+
+
+def test_whole_path(engine):
+    total = fund(engine)  # 150,000.00 元... 100 t at 15 元
+    assert total == 150_000
+    saved = services.save_roster(engine, VAULT, VILLAGE, lines(3), "ab" * 32, actor=ACTOR, key="r1")
+    assert (saved.version, saved.households) == (1, 3)
+    services.add_rule(engine, VILLAGE, "R1", "标准规则", RULE, actor=ACTOR, key="rule1")
+    d = services.draft(
+        engine,
+        VILLAGE,
+        title="2021年碳票收益分配",
+        amount_fen=100_000,
+        rule="R1",
+        actor=ACTOR,
+        key="d1",
+    )
+    assert d.state == "drafted" and d.notice_days == 7
+    with read_transaction(engine) as conn:
+        assert services.available_fen(conn, VILLAGE) == 50_000
+    d = services.approve(
+        engine,
+        VILLAGE,
+        d.distribution,
+        Resolution("2021-07-01", "常村决〔2021〕3号", 40, 31, b"scan"),
+        actor=ACTOR,
+        key="a1",
+    )
+    assert d.state == "approved"
+    d = services.publish(
+        engine,
+        VILLAGE,
+        d.distribution,
+        place="村委会公示栏",
+        notice_from="2021-07-02",
+        actor=ACTOR,
+        key="p1",
+    )
+    assert (d.notice_from, d.notice_until) == ("2021-07-02", "2021-07-09")
+    services.record_objection(
+        engine,
+        VILLAGE,
+        d.distribution,
+        summary="面积有误",
+        household="CK002",
+        raised_on="2021-07-03",
+        actor=ACTOR,
+        key="o1",
+    )
+    with pytest.raises(ConflictError) as err:
+        services.finalise(engine, VILLAGE, d.distribution, on="2021-07-10", actor=ACTOR, key="f0")
+    assert err.value.code == "community.objections_open"
+    services.answer_objection(
+        engine, VILLAGE, d.distribution, 1, "已核实，面积无误", actor=ACTOR, key="ans1"
+    )
+    with pytest.raises(ConflictError) as err:
+        services.finalise(engine, VILLAGE, d.distribution, on="2021-07-09", actor=ACTOR, key="f1")
+    assert err.value.code == "community.notice_running"
+    d = services.finalise(engine, VILLAGE, d.distribution, on="2021-07-10", actor=ACTOR, key="f2")
+    assert d.state == "finalised" and d.retained_fen == 10_000
+    with read_transaction(engine) as conn:
+        allocs = services.allocations_of(conn, d.distribution)
+        assert sum(a.amount_fen for a in allocs) == 90_000
+        picture = services.money(conn, VILLAGE)
+    assert (picture.received, picture.held, picture.retained, picture.shared, picture.paid) == (
+        150_000,
+        50_000,
+        10_000,
+        90_000,
+        0,
+    )
+    batch = services.create_batch(engine, VILLAGE, d.distribution, actor=ACTOR, key="b1")
+    assert batch.lines == 3
+    results = [
+        BankResult(
+            i,
+            a.position + 1,
+            f"6222020200112233{i:03d}",
+            a.amount_fen,
+            i != 2,
+            "户名不符" if i == 2 else None,
+        )
+        for i, a in enumerate(allocs, 1)
+    ]
+    out = services.import_results(
+        engine, VAULT, VILLAGE, batch.batch, results, "cd" * 32, actor=ACTOR, key="res1"
+    )
+    assert (out.paid, out.failed) == (2, 1)
+    services.correct_bank_account(
+        engine, VAULT, VILLAGE, "CK002", "6222020200112299002", actor=ACTOR, key="bank1"
+    )
+    batch2 = services.create_batch(engine, VILLAGE, d.distribution, actor=ACTOR, key="b2")
+    assert batch2.lines == 1
+    out = services.import_results(
+        engine,
+        VAULT,
+        VILLAGE,
+        batch2.batch,
+        [BankResult(1, 1, "6222020200112299002", allocs[1].amount_fen, True, None)],
+        "ef" * 32,
+        actor=ACTOR,
+        key="res2",
+    )
+    with read_transaction(engine) as conn:
+        picture = services.money(conn, VILLAGE)
+    assert (picture.paid, picture.pending) == (90_000, 0)
+    assert verify_log(engine, []) == []
