@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from ledger.community.bankfiles import (
@@ -270,3 +272,22 @@ def test_bad_files(data, expected):
 def test_the_header_names_what_is_missing():
     error = refusal(result_csv("序号,户名,金额,用途,失败原因"))
     assert error.details["errors"][0]["params"]["missing"] == "账号,状态"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
+        st.lists(st.lists(st.text(max_size=10), max_size=8), max_size=5).map(
+            lambda rows: "\n".join([HEAD, *(",".join(r) for r in rows)]).encode(
+                "utf-8", "surrogatepass"
+            )
+        ),
+    )
+)
+def test_any_bytes_are_read_or_refused_with_bad_lines_never_a_crash(data):
+    try:
+        parse_results(data)
+    except BankFileError as exc:
+        assert exc.details["count"] >= 1

@@ -328,3 +328,25 @@ def test_the_plain_path_agrees_with_the_line_by_line_path(rows, bom, extra_colum
         assert parse_preview_roster(data) == slow
     except RosterFileError as exc:
         assert exc.details["errors"] == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.lists(
+            st.lists(st.text(max_size=12), min_size=0, max_size=9), min_size=0, max_size=6
+        ).map(
+            lambda rows: "\n".join([",".join(HEADER), *(",".join(r) for r in rows)]).encode(
+                "utf-8", "surrogatepass"
+            )
+        ),
+    )
+)
+def test_any_bytes_are_read_or_refused_with_bad_lines_never_a_crash(data):
+    for parse in (parse_roster, parse_preview_roster):
+        try:
+            parse(data)
+        except RosterFileError as exc:
+            assert exc.details["count"] >= 1
+            assert all(isinstance(e["line"], int) and e["line"] >= 1 for e in exc.details["errors"])
