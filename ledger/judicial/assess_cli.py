@@ -8,9 +8,12 @@
     carbon-ledger judicial assess --valued 5000:100:生态服务价值评估
 
 Species and volume types are written in Chinese, as in the method (杉木, 立木蓄积, 材积). The
-shipped method needs no database; ``--method-file`` reads another method's JSON. The text
+shipped methods need no database; a method the log records (``judicial.method``) is read from
+the database (``--db`` or the configured one) by its name and version; ``--method-file`` reads
+a method's JSON. The text
 output prints the arithmetic line by line; ``--json`` prints ``{"method", "version", "digest",
-"items": [each input's arithmetic], "total_t_exact", "loss_kg", "loss_t", "arithmetic"}`` with
+"method_seq", "items": [each input's arithmetic], "total_t_exact", "loss_kg", "loss_t",
+"arithmetic"}`` (``method_seq``: the method's log entry, or null) with
 ``loss_t`` a string of two decimals. Bad input: ``error: …`` naming the option, exit 2.
 """
 
@@ -20,9 +23,10 @@ import json
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from ledger.clikit import Context, command, echo_json
-from ledger.core.errors import ValidationError
+from ledger.core.errors import NotFoundError, ValidationError
 from ledger.judicial import assessment as A
 from ledger.judicial.cli import judicial_group
 from ledger.judicial.methods import DEFAULT, load_method
@@ -97,10 +101,29 @@ def parse_inputs(
     return inputs
 
 
-def read_method(name: str, version: str | None, method_file: Path | None) -> A.Method:
-    """The method to use: a JSON file when given, else the shipped method ``name``."""
+def read_method(
+    ctx: Context, name: str, version: str | None, method_file: Path | None
+) -> tuple[A.Method, int | None]:
+    """The method to use and the seq of its log entry (None when not read from the log): a
+    JSON file when given; else the shipped method ``name`` (no database needed); else the
+    method recorded in the log under ``name`` (``--db``)."""
     if method_file is None:
-        return load_method(name, version)
+        try:
+            return load_method(name, version), None
+        except NotFoundError as exc:
+            missing = _missing_sqlite_file(ctx.settings.database_url)
+            if missing is not None:  # do not create an empty database by looking
+                raise NotFoundError(
+                    exc.code,
+                    f"{exc.message}; there is no database at {missing} to look for a recorded "
+                    "method (give --db)",
+                    exc.details,
+                ) from None
+            from ledger.judicial import services
+            from ledger.storage.db import read_transaction
+
+            with read_transaction(ctx.engine) as conn:
+                return services.method_entry(conn, name, version)
     try:
         data = json.loads(method_file.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -111,15 +134,25 @@ def read_method(name: str, version: str | None, method_file: Path | None) -> A.M
         raise ValidationError(
             "judicial.method", f"{method_file} is not JSON in UTF-8: {exc}"
         ) from None
-    return A.Method.from_json(data)
+    return A.Method.from_json(data), None
 
 
-def as_json(result: A.Assessment) -> dict:
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL when that file does not exist (None otherwise)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def as_json(result: A.Assessment, method_seq: int | None = None) -> dict:
     record = result.to_json()
     return {
         "method": record["method"]["name"],
         "version": record["method"]["version"],
         "digest": record["method"]["digest"],
+        "method_seq": method_seq,
         "items": [
             {**step, "given": given}
             for step, given in zip(record["steps"], record["inputs"], strict=True)
@@ -133,7 +166,11 @@ def as_json(result: A.Assessment) -> dict:
 
 @command(judicial_group, "assess")
 @click.option(
-    "--method", "method_name", default=DEFAULT, show_default=True, help="Assessment method."
+    "--method",
+    "method_name",
+    default=DEFAULT,
+    show_default=True,
+    help="Assessment method: a shipped one, or one the log records.",
 )
 @click.option("--version", "method_version", default=None, help="Its version (default: newest).")
 @click.option(
@@ -178,7 +215,7 @@ def assess_cmd(
 ) -> None:
     """Compute a carbon loss (t CO2e) from damage items with an assessment method:
     V × SVD × BEF × (1 + R) × CF × 44/12 per item, exact, rounded half up to the kg."""
-    method = read_method(method_name, method_version, method_file)
+    method, method_seq = read_method(ctx, method_name, method_version, method_file)
     inputs = parse_inputs(items, assessed, report, valued)
     try:
         result = A.assess(method, inputs)
@@ -197,8 +234,9 @@ def assess_cmd(
             ) from None
         raise
     if json_out:
-        echo_json(as_json(result))
+        echo_json(as_json(result, method_seq))
         return
-    click.echo(f"{method.name} {method.version}：{method.title}")
+    recorded = f"（日志第 {method_seq} 号记录）" if method_seq is not None else ""
+    click.echo(f"{method.name} {method.version}{recorded}：{method.title}")
     for line in result.arithmetic_lines():
         click.echo(line)

@@ -11,7 +11,48 @@ from pathlib import Path
 
 import pytest
 
+from ledger.judicial import assessment as A
+
 CLI = Path(sys.executable).with_name("carbon-ledger")
+
+
+def run_db(*args: str, db_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CLI), "judicial", "assess", "--db", db_url, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ),
+    )
+
+
+def test_a_method_the_log_records_is_read_from_the_database(engine, db_url):
+    from ledger.judicial import services
+    from ledger.judicial.methods import load_method
+
+    data = load_method().to_json()
+    data.update(
+        name="南靖 2022 试行", version="1", approved_by="南靖县林业局", approved_on="2022-03-01"
+    )
+    data["pools"] = [{"code": "soil", "name": "土壤", "factor": "0.15", "source": "test"}]
+    seq = services.record_method(engine, A.Method.from_json(data), actor="test:admin")
+    result = run_db(
+        "--method", "南靖 2022 试行", "--item", "桉树:5.311:立木蓄积", "--json", db_url=db_url
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    # 9.11284300125045 t × (1 + 0.15) = 10.4797694514380175 t → 10,480 kg
+    assert (out["method"], out["version"], out["method_seq"], out["loss_kg"]) == (
+        "南靖 2022 试行",
+        "1",
+        seq,
+        10480,
+    )
+    text = run_db("--method", "南靖 2022 试行", "--item", "桉树:5.311:立木蓄积", db_url=db_url)
+    assert text.stdout.startswith(f"南靖 2022 试行 1（日志第 {seq} 号记录）：")
+    missing = run_db("--method", "福建 2022", "--item", "杉木:1:材积", db_url=db_url)
+    assert missing.returncode == 2
+    assert "no recorded assessment method '福建 2022'" in missing.stderr
 
 
 def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -114,7 +155,7 @@ def test_a_method_file(tmp_path):
         (("--item", "杉木:12.5:出材量"), "立木蓄积 (standing volume) or 材积"),
         (("--report", "10:r", "--item", "杉木:1:材积"), "count it twice"),
         ((), "give at least one --item"),
-        (("--method", "Fujian 2022", "--item", "杉木:1:材积"), "no shipped assessment method"),
+        (("--method", "Fujian 2022", "--item", "杉木:1:材积"), "no database at"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(args, says, tmp_path):
