@@ -1122,6 +1122,22 @@ def arithmetic_lines(record: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def product_line(step: Mapping[str, Any]) -> str | None:
+    """The intermediate products of a stock step, in Chinese (None for other steps), each
+    exact when short, else rounded to four decimals (``≈``)::
+
+        树干生物量 V×SVD = 3.07 t → 地上生物量 ×BEF ≈ 5.0164 t → 全株生物量 ×(1+R) ≈ 6.2504 t
+        → 碳 ×CF ≈ 3.2502 t → 二氧化碳当量 ×44/12 ≈ 11.9174 t
+    """
+    if step["type"] != "stock":
+        return None
+    return (
+        f"树干生物量 V×SVD {_eq(step['stem_biomass_t'])} t → 地上生物量 ×BEF "
+        f"{_eq(step['above_ground_t'])} t → 全株生物量 ×(1+R) {_eq(step['tree_biomass_t'])} t → "
+        f"碳 ×CF {_eq(step['carbon_t'])} t → 二氧化碳当量 ×44/12 {_eq(step['tree_co2_t'])} t"
+    )
+
+
 def species_rows(method: Method) -> Iterable[tuple[str, str, str, str, str]]:
     """The method's table as text rows (species, SVD, BEF, R, CF)."""
     for r in method.species:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ledger import formatting
 from ledger.judicial import model
-from ledger.judicial.assessment import arithmetic_lines
+from ledger.judicial.assessment import arithmetic_lines, product_line
 from ledger.receipts.lang import gettext as catalog
 from ledger.receipts.pdf import Bound, Document, Field, Rows
 
@@ -56,11 +56,16 @@ def _t(kg: int) -> str:
 
 
 def _arithmetic_rows(record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """One row per input (its formula with every factor), a row of the intermediate products
+    under each stock item, and the total."""
     lines = arithmetic_lines(record)
     rows = []
-    for line in lines[:-1]:
+    for line, step in zip(lines[:-1], record["steps"], strict=True):
         number, _, text = line.partition(". ")
         rows.append((number, text))
+        products = product_line(step)
+        if products:
+            rows.append(("", products))
     rows.append(("合计", lines[-1].removeprefix("合计 ")))
     return tuple(rows)
 

@@ -483,6 +483,15 @@ def test_the_arithmetic_lines_print_every_factor():
     ]
 
 
+def test_the_intermediate_products_in_words():
+    result = A.assess(METHOD, [stock("杉木", "10"), A.AssessedItem.of("毛竹", "1")])
+    assert A.product_line(result.steps[0]) == (
+        "树干生物量 V×SVD = 3.07 t → 地上生物量 ×BEF ≈ 5.0164 t → 全株生物量 ×(1+R) ≈ 6.2504 t → "
+        "碳 ×CF ≈ 3.2502 t → 二氧化碳当量 ×44/12 ≈ 11.9174 t"
+    )
+    assert A.product_line(result.steps[1]) is None
+
+
 @pytest.mark.parametrize(
     ("path", "value"),
     [
