@@ -1,9 +1,9 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
-``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``) and ``--no-postgres``
-for a quick look; a full run is what ``make bench`` does. ``oneyuan`` and ``finalise`` run
-``append`` too: their ceiling is the append benchmark's of the same run.
+``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``, ``judicial``) and
+``--no-postgres`` for a quick look; a full run is what ``make bench`` does. ``oneyuan`` and
+``finalise`` run ``append`` too: their ceiling is the append benchmark's of the same run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, community, prove, receipts, reconcile, sharing, units, verify
+from bench import append, community, judicial, prove, receipts, reconcile, sharing, units, verify
 from bench.common import (
     RESULTS_PATH,
     postgres_database,
@@ -39,6 +39,7 @@ SUITES = (
     "oneyuan",
     "transfer",
     "community",
+    "judicial",
     "finalise",
 )
 
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(receipts.run())
     if "community" in only:
         results.extend(community.run())
+    if "judicial" in only:
+        results.extend(judicial.run())
     if "reconcile" in only:
         with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
             results.extend(reconcile.run(engine, "sqlite", Path(workdir)))

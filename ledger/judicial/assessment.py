@@ -34,7 +34,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded
 from fractions import Fraction
 from typing import Any
 
@@ -830,6 +830,38 @@ class Assessment:
         return arithmetic_lines(self.to_json())
 
 
+#: Decimal arithmetic that refuses to round: products of decimals are exact (a result that
+#: would need more digits raises instead of rounding).
+_EXACT = Context(prec=2000, Emax=10_000, Emin=-10_000, traps=[Inexact, Rounded, InvalidOperation])
+_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _chain(
+    volume: Decimal, factor: Decimal, svd: Decimal, bef: Decimal, r: Decimal, cf: Decimal
+) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """V, V × SVD, × BEF, × (1 + R), × CF: exact decimal products (the step to CO2, × 44/12,
+    has no finite decimal and is taken as a fraction)."""
+    mul = _EXACT.multiply
+    v = mul(volume, factor)
+    dry = mul(v, svd)
+    above = mul(dry, bef)
+    whole = mul(above, _EXACT.add(1, r))
+    return v, dry, above, whole, mul(whole, cf)
+
+
+def _text_of(value: Decimal) -> str:
+    """An exact decimal as plain text without trailing zeros: ``3.070`` → ``3.07``."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimal(step: Mapping[str, Any], key: str) -> Decimal:
+    text = step[key]
+    if not isinstance(text, str) or not _DECIMAL_TEXT.fullmatch(text):
+        raise ValueError(f"{key} is not a decimal: {text!r}")
+    return Decimal(text)
+
+
 def _stock_step(method: Method, index: int, item: StockItem) -> Step:
     row = method.row(item.species)
     if row is None:
@@ -844,26 +876,24 @@ def _stock_step(method: Method, index: int, item: StockItem) -> Step:
         raise _species_unknown(method, item.species)
     rule = method.volume_rule(item.volume_type)
     assert rule is not None  # a checked method has both rules
-    v = Fraction(item.volume_m3) * Fraction(rule.factor)
-    dry = v * Fraction(row.svd.value)
-    above = dry * Fraction(row.bef.value)
-    whole = above * (1 + Fraction(row.r.value))
-    carbon = whole * Fraction(row.cf.value)
-    co2 = carbon * CO2_PER_C
+    v, dry, above, whole, carbon = _chain(
+        item.volume_m3, rule.factor, row.svd.value, row.bef.value, row.r.value, row.cf.value
+    )
+    co2 = Fraction(carbon) * CO2_PER_C
     values: list[tuple[str, str]] = [
         ("species", row.name),
         ("volume_type", item.volume_type),
         ("volume_m3", str(item.volume_m3)),
         ("volume_factor", str(rule.factor)),
-        ("v_m3", exact(v)),
+        ("v_m3", _text_of(v)),
         ("svd", str(row.svd.value)),
         ("bef", str(row.bef.value)),
         ("r", str(row.r.value)),
         ("cf", str(row.cf.value)),
-        ("stem_biomass_t", exact(dry)),  # V × SVD
-        ("above_ground_t", exact(above)),  # × BEF
-        ("tree_biomass_t", exact(whole)),  # × (1 + R)
-        ("carbon_t", exact(carbon)),  # × CF
+        ("stem_biomass_t", _text_of(dry)),  # V × SVD
+        ("above_ground_t", _text_of(above)),  # × BEF
+        ("tree_biomass_t", _text_of(whole)),  # × (1 + R)
+        ("carbon_t", _text_of(carbon)),  # × CF
         ("tree_co2_t", exact(co2)),  # × 44/12
     ]
     loss = co2
@@ -999,25 +1029,21 @@ def _redo_step(step: Mapping[str, Any]) -> Fraction:
     """An input's loss redone from the values its step records; raises on a mismatch."""
     kind = step["type"]
     if kind == "stock":
-        v = _f(step, "volume_m3") * _f(step, "volume_factor")
-        chain = [
+        v, dry, above, whole, carbon = _chain(
+            *(_decimal(step, k) for k in ("volume_m3", "volume_factor", "svd", "bef", "r", "cf"))
+        )
+        for key, value in (
             ("v_m3", v),
-        ]
-        dry = v * _f(step, "svd")
-        above = dry * _f(step, "bef")
-        whole = above * (1 + _f(step, "r"))
-        carbon = whole * _f(step, "cf")
-        co2 = carbon * CO2_PER_C
-        chain += [
             ("stem_biomass_t", dry),
             ("above_ground_t", above),
             ("tree_biomass_t", whole),
             ("carbon_t", carbon),
-            ("tree_co2_t", co2),
-        ]
-        for key, value in chain:
-            if _f(step, key) != value:
-                raise ValueError(f"input {step['input']}: {key} is {step[key]}, not {exact(value)}")
+        ):
+            if _decimal(step, key) != value:
+                raise ValueError(f"input {step['input']}: {key} is {step[key]}, not {value}")
+        co2 = Fraction(carbon) * CO2_PER_C
+        if _f(step, "tree_co2_t") != co2:
+            raise ValueError(f"input {step['input']}: tree_co2_t is not {exact(co2)}")
         loss = co2
         for pool in step.get("pools", []):
             extra = co2 * parse_exact(pool["factor"])
@@ -1057,7 +1083,14 @@ def verify_record(data: Mapping[str, Any]) -> list[str]:
             return [f"loss_kg is {data['loss_kg']}, not {kg}"]
         if data["loss_t"] != tonnes_text(kg):
             return [f"loss_t is {data['loss_t']}, not {tonnes_text(kg)}"]
-    except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        ZeroDivisionError,
+        ArithmeticError,
+    ) as exc:
         return [f"malformed record: {exc}"]
     return []
 
