@@ -542,3 +542,43 @@ def test_round_half_up_of_halves(n):
 def test_tonnes_text_is_the_kg_with_two_decimals_half_up(kg):
     expected = (Decimal(kg) / 1000).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
     assert A.tonnes_text(kg) == str(expected)
+
+
+# --- properties against a slow reference ----------------------------------------------------
+
+_ROWS = {r.name: r for r in METHOD.species}
+
+
+def reference_kg(items) -> int:
+    """The loss by the formula, written out the plainest way: one Fraction product per item,
+    summed, then kg rounded half up by floor(x + 1/2)."""
+    total = Fraction(0)
+    for species, volume, _ in items:
+        r = _ROWS[species]
+        total += (
+            Fraction(volume)
+            * Fraction(r.svd.value)
+            * Fraction(r.bef.value)
+            * (1 + Fraction(r.r.value))
+            * Fraction(r.cf.value)
+            * 44
+            / 12
+        )
+    return int((total * 1000 + Fraction(1, 2)) // 1)
+
+
+_ITEM = st.tuples(
+    st.sampled_from(sorted(_ROWS)),
+    st.integers(min_value=1, max_value=10_000_000).map(lambda n: str(Decimal(n).scaleb(-4))),
+    st.sampled_from(["立木蓄积", "材积"]),
+)
+
+
+@given(st.lists(_ITEM, min_size=1, max_size=12), st.randoms())
+def test_any_items_match_the_reference_in_any_order_and_check_back(items, rnd):
+    result = A.assess(METHOD, [stock(*item) for item in items])
+    assert result.loss_kg == reference_kg(items)
+    assert A.verify_record(result.to_json()) == []
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    assert A.assess(METHOD, [stock(*item) for item in shuffled]).loss_kg == result.loss_kg

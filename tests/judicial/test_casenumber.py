@@ -4,9 +4,12 @@ the pattern, wrong examples are refused naming that part and saying why."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.judicial.casenumber import (
     MESSAGES,
+    PROVINCES,
     TYPE_WORDS,
     CaseNumberError,
     is_valid,
@@ -231,3 +234,26 @@ def test_every_problem_has_its_message():
     ):
         seen.add(refused(text, this_year=2026).kind)
     assert seen == kinds
+
+
+@given(
+    st.integers(min_value=2016, max_value=2040),
+    st.sampled_from(sorted(PROVINCES)),
+    st.sampled_from(["", "01", "04", "71", "0428", "0627", "0981"]),
+    st.sampled_from(sorted(TYPE_WORDS)),
+    st.integers(min_value=1, max_value=999_999),
+    st.booleans(),
+)
+def test_any_well_formed_number_parses_back_to_itself(year, province, digits, word, n, wide):
+    text = f"({year}){province}{digits}{word}{n}号"
+    full_width = str.maketrans("()0123456789", "（）０１２３４５６７８９")
+    written = text.translate(full_width) if wide else text
+    number = parse(written)
+    assert number.text == text
+    assert (number.year, number.province, number.court_digits, number.type_word) == (
+        year,
+        province,
+        digits,
+        word,
+    )
+    assert number.sequence == n
