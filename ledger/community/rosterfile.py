@@ -42,6 +42,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from stdnum import numdb
@@ -112,6 +113,7 @@ _AREA = re.compile(r"\d{1,7}(?:\.\d{1,2})?")
 _PLAIN_CODE = re.compile(r"[\w.\-]{1,32}")
 _SEVEN_DIGITS = re.compile(r"(?:\d\D*){7}")
 _ASCII_AREA = re.compile(r"\d{1,7}(?:\.\d{1,2})?", re.ASCII)
+_ASCII_MEMBERS = re.compile(r"\d{1,3}", re.ASCII)
 _MEMBERS = re.compile(r"\d{1,3}")
 
 
@@ -551,16 +553,16 @@ def _plain_preview(data: bytes) -> list[HouseholdBasis] | None:
         return None
     code_at, members_at, area_at, low_at = (header.index(name) for name in PREVIEW_HEADER)
     strip = str.strip
-    codes = list(map(strip, (row[code_at] for row in body)))
-    members = list(map(strip, (row[members_at] for row in body)))
-    areas = list(map(strip, (row[area_at] for row in body)))
-    lows = list(map(LOW_INCOME.get, map(strip, (row[low_at] for row in body))))
+    codes = list(map(strip, map(itemgetter(code_at), body)))
+    members = list(map(strip, map(itemgetter(members_at), body)))
+    areas = list(map(strip, map(itemgetter(area_at), body)))
+    lows = list(map(LOW_INCOME.get, map(strip, map(itemgetter(low_at), body))))
     if (
         None in lows
         or len(set(codes)) != len(codes)
         or not all(map(_PLAIN_CODE.fullmatch, codes))
         or any(map(_SEVEN_DIGITS.search, codes))
-        or not all(m.isdigit() and m.isascii() and len(m) <= 3 for m in members)
+        or not all(map(_ASCII_MEMBERS.fullmatch, members))
         or not all(map(_ASCII_AREA.fullmatch, areas))
     ):
         return None
