@@ -44,11 +44,15 @@ class Plan:
         keyed under ``<job>:<key>`` (or ``<job>`` when the key is empty).
       trigger: when it fires.
       params: passed to the run (JSON values).
+      division: the division code of the bureau whose work its runs are (a registry
+        source's bureau: the runs page shows them to that bureau and those above it), or
+        ``""`` for work of the whole ledger.
     """
 
     key: str
     trigger: Cron | Every
     params: Mapping[str, Any] = field(default_factory=dict)
+    division: str = ""
 
 
 @dataclass(frozen=True)

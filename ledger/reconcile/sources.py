@@ -257,7 +257,9 @@ def totals(results: Iterable[ImportResult]) -> dict[str, int]:
 def plans(engine: Engine, settings: Settings) -> list[Plan]:
     """One plan per enabled source, on its schedule."""
     return [
-        Plan(s.name, Cron(s.cron), {"source": s.name}) for s in list_sources(engine) if s.enabled
+        Plan(s.name, Cron(s.cron), {"source": s.name}, division=s.division)
+        for s in list_sources(engine)
+        if s.enabled
     ]
 
 

@@ -105,7 +105,7 @@ class Planned:
         return _PREFIX + run_name(self.job.name, self.plan.key)
 
     def signature(self) -> tuple:
-        return (self.plan.trigger, sorted(self.plan.params.items()))
+        return (self.plan.trigger, sorted(self.plan.params.items()), self.plan.division)
 
 
 def everything_planned(engine: Engine, settings: Settings) -> dict[str, Planned]:
@@ -183,6 +183,7 @@ class Scheduler:
             work,
             dict(planned.plan.params),
             self.owner,
+            planned.plan.division,
         )
 
     def sync(self) -> None:

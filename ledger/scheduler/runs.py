@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.config import Settings
@@ -83,6 +83,7 @@ class Run:
     total: int
     counts: dict[str, Any]
     errors: list[dict[str, Any]]
+    division: str = ""
 
     @property
     def finished(self) -> bool:
@@ -133,9 +134,12 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def claim(engine: Engine, job: str, scheduled_at: str, owner: str) -> Run | None:
+def claim(
+    engine: Engine, job: str, scheduled_at: str, owner: str, division: str = ""
+) -> Run | None:
     """Claim the run of ``job`` at ``scheduled_at`` for ``owner``: the new run, a stale run
-    taken over, or None when another process has it (running or finished)."""
+    taken over, or None when another process has it (running or finished). ``division``: the
+    bureau whose work it is (see :class:`~ledger.platform.Plan`)."""
     now = utc_now()
     try:
         with write_transaction(engine) as conn:
@@ -153,6 +157,7 @@ def claim(engine: Engine, job: str, scheduled_at: str, owner: str) -> Run | None
                     total=0,
                     counts="{}",
                     errors="[]",
+                    division=division,
                 )
             )
             return _get(conn, job, scheduled_at)
@@ -295,12 +300,13 @@ def execute(
     work: Work,
     params: Mapping[str, Any],
     owner: str,
+    division: str = "",
 ) -> Run | None:
     """Retry the stale runs of ``job``, then run it for ``scheduled_at`` if this process
     claims it. Returns the run this call did for ``scheduled_at`` (None if another process
     has it)."""
     retry_stale(engine, settings, job, work, params, owner)
-    run = claim(engine, job, scheduled_at, owner)
+    run = claim(engine, job, scheduled_at, owner, division)
     return None if run is None else perform(engine, settings, run, work, params)
 
 
@@ -321,9 +327,26 @@ def retry_stale(
     return done
 
 
-def recent_runs(engine: Engine, limit: int = 50, job_prefix: str | None = None) -> list[Run]:
-    """The latest runs, newest scheduled time first."""
+def visible(run: Run, division: str | None) -> bool:
+    """Whether a bureau of ``division`` (None: an administrator) sees ``run``: the runs of
+    its division (and below) and the whole ledger's."""
+    return division is None or run.division == "" or run.division.startswith(division)
+
+
+def recent_runs(
+    engine: Engine,
+    limit: int = 50,
+    job_prefix: str | None = None,
+    *,
+    division: str | None = None,
+) -> list[Run]:
+    """The latest runs a bureau of ``division`` sees (None: all), newest scheduled time
+    first."""
     stmt = select(RUN).order_by(RUN.c.scheduled_at.desc(), RUN.c.id.desc()).limit(limit)
+    if division is not None:
+        stmt = stmt.where(
+            or_(RUN.c.division == "", RUN.c.division.startswith(division, autoescape=True))
+        )
     if job_prefix is not None:
         stmt = stmt.where(RUN.c.job.startswith(job_prefix, autoescape=True))
     with read_transaction(engine) as conn:

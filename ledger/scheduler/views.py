@@ -57,9 +57,16 @@ def shown(run: runs.Run) -> ShownRun:
     return ShownRun(run, label, counts, [_error(e) for e in run.errors])
 
 
+def _division() -> str | None:
+    """A bureau's division (the runs of its division and the ledger's own); None for an
+    administrator (every run)."""
+    principal = authz.current_principal()
+    return principal.org.code if principal.role == "bureau" else None
+
+
 @bp.get("/runs")
 def runs_page():
-    recent = [shown(r) for r in runs.recent_runs(engine(), 50)]
+    recent = [shown(r) for r in runs.recent_runs(engine(), 50, division=_division())]
     going = any(not r.run.finished for r in recent)
     return render_template(
         "scheduler/runs.html", runs=recent, refresh=REFRESH_SECONDS if going else None
@@ -69,7 +76,7 @@ def runs_page():
 @bp.get("/runs/<int:run_id>")
 def run_page(run_id: int):
     run = runs.get_run(engine(), run_id)
-    if run is None:
+    if run is None or not runs.visible(run, _division()):
         abort(404)
     item = shown(run)
     return render_template(

@@ -251,3 +251,23 @@ def test_the_runs_page_refreshes_while_a_run_is_going(bureau):
 
 def app_settings(bureau):
     return bureau[0].extensions["ledger.settings"]
+
+
+def test_the_runs_page_shows_a_bureau_its_division_s_runs_and_the_ledger_s(bureau):
+    app, engine, client = bureau
+    mine = runs.claim(engine, "reconcile.fetch:jl", "2026-03-01T00:00:00Z", "h:1:x", "350428")
+    theirs = runs.claim(engine, "reconcile.fetch:sy", "2026-03-01T00:00:00Z", "h:1:x", "350403")
+    ledger = runs.claim(engine, "log.checkpoint", "2026-03-01T00:00:00Z", "h:1:x")
+    page = client.get("/scheduler/runs").get_data(as_text=True)
+    assert f"/scheduler/runs/{mine.id}" in page and f"/scheduler/runs/{ledger.id}" in page
+    assert f"/scheduler/runs/{theirs.id}" not in page
+    assert client.get(f"/scheduler/runs/{theirs.id}").status_code == 404
+    assert client.get(f"/scheduler/runs/{mine.id}").status_code == 200
+    other = app.test_client()
+    assert sign_in(other, USERS["bureau_other"][0]).status_code == 302
+    page = other.get("/scheduler/runs").get_data(as_text=True)
+    assert f"/scheduler/runs/{theirs.id}" in page and f"/scheduler/runs/{mine.id}" not in page
+    province = app.test_client()
+    assert sign_in(province, USERS["bureau_province"][0]).status_code == 302
+    page = province.get("/scheduler/runs").get_data(as_text=True)
+    assert f"/scheduler/runs/{theirs.id}" in page and f"/scheduler/runs/{mine.id}" in page
