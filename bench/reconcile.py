@@ -5,9 +5,13 @@
   ``csv`` module alone in the same run; target ratio >= 0.3.
 - ``reconcile.match.<db>``: seconds to match 100,000 log retirements (real ``units.retire``
   entries of a Verra project's lot, see :func:`log_retirements`) against the 1,000,000
-  registry rows just imported and to record the 100,000 findings (95,000 matched, 5,000
-  missing in the registry, 100 naming another beneficiary) as log entries; the ceiling
-  reported beside it is streaming the registry's rows alone; target <= 30 s.
+  registry rows just imported: reading both sides from the database and sweeping them by
+  serial overlap, to the 100,000 findings (94,900 matched, 5,000 missing in the registry, 100
+  naming another beneficiary); the ceiling reported beside it is streaming the registry's
+  rows alone; target <= 30 s;
+- ``reconcile.record.<db>``: findings recorded per second, each a ``reconcile.finding``
+  entry through the locked write path (the first run over that data records all 100,000;
+  a later run of the same data records none, which the benchmark checks); reported.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from sqlalchemy import Engine
 
 from bench.common import Result, progress, rate_result
 from ledger.core.entry import EntryDraft, Posting
-from ledger.reconcile.findings import BENEFICIARY, MATCHED, MISSING
+from ledger.reconcile.findings import BENEFICIARY, MATCHED, MISSING, record
 from ledger.reconcile.formats import LAYOUTS
 from ledger.reconcile.imports import import_file
-from ledger.reconcile.matching import match_registry, registry_rows
+from ledger.reconcile.matching import ACTOR, findings_of, match_registry, registry_rows
 from ledger.services.log import append_batch
 from ledger.storage.db import read_transaction
 from ledger.units import book, services
@@ -95,14 +99,20 @@ def run(engine: Engine, db: str, workdir: Path) -> list[Result]:
             pass
     stream_seconds = time.perf_counter() - began
     began = time.perf_counter()
-    found = match_registry(engine, "verra", today="2026-03-01", grace_days=14)
+    with read_transaction(engine) as conn:
+        found = findings_of(conn, "verra", [], today="2026-03-01", grace_days=14)
     match_seconds = time.perf_counter() - began
+    progress(f"reconcile.{db}: recording {len(found):,} findings")
+    began = time.perf_counter()
+    counts = record(engine, found, ACTOR)
+    record_seconds = time.perf_counter() - began
     expected = {
         MATCHED: LOG_RETIREMENTS * 19 // 20 - MISNAMED,
         MISSING: LOG_RETIREMENTS // 20,
         BENEFICIARY: MISNAMED,
     }
-    assert found == expected, found
+    assert counts == expected, counts
+    assert match_registry(engine, "verra", today="2026-03-01", grace_days=14) == {}
     matched = Result(
         f"reconcile.match.{db}",
         round(match_seconds, 2),
@@ -112,7 +122,16 @@ def run(engine: Engine, db: str, workdir: Path) -> list[Result]:
         "<= 30 s",
         match_seconds <= 30,
     )
-    return [imported, matched]
+    recorded = Result(
+        f"reconcile.record.{db}",
+        round(len(found) / record_seconds, 1),
+        "entries/s",
+        0.0,
+        0.0,
+        "none yet (reported)",
+        True,
+    )
+    return [imported, matched, recorded]
 
 
 #: Of the log's retirements, one in this many names another beneficiary than the registry.

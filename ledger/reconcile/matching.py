@@ -18,6 +18,7 @@ Both run in O(n log n) for the sorts and O(n + k) for the sweeps (k the overlaps
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,6 +88,7 @@ class Tracked:
     divisions: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
@@ -291,7 +293,7 @@ def registry_rows(conn: Connection, registry: str) -> Iterator[RegistryRange]:
         .order_by(t.block, t.serial_start, t.serial_end)
     )
     for r in stream(conn, stmt):
-        yield _range(r)
+        yield _range(*r[:8])
 
 
 _DETAIL_COLUMNS = tuple(
@@ -303,40 +305,58 @@ _DETAIL_COLUMNS = tuple(
 )  # fmt: skip
 
 
-def _range(r: Any) -> RegistryRange:
-    note = f"{r.reason} {r.details}" if r.reason or r.details else ""
-    return RegistryRange(
-        r.block,
-        r.serial_start,
-        r.serial_end,
-        bytes(r.row_sha256).hex(),
-        r.beneficiary,
-        r.retired_on,
-        note,
-    )
+def _range(block, start, end, sha, beneficiary, retired_on, reason, details) -> RegistryRange:
+    note = f"{reason} {details}" if reason or details else ""
+    return RegistryRange(block, start, end, bytes(sha).hex(), beneficiary, retired_on, note)
+
+
+_SPANS_SQL = (
+    "SELECT block, serial_start, serial_end, id FROM registry_retirement "
+    "WHERE registry = {mark} ORDER BY block, serial_start, serial_end"
+)
+_ROWS_SQL = (
+    "SELECT block, serial_start, serial_end, row_sha256, beneficiary, retired_on, reason, "
+    "details, id FROM registry_retirement WHERE id "
+)
 
 
 def spans(conn: Connection, registry: str) -> Iterator[tuple[str, int, int, int]]:
-    """``(block, start, end, id)`` of the registry's rows, sorted, streamed: what the sweeps
+    """``(block, start, end, id)`` of the registry's rows, sorted, streamed (through the
+    driver's cursor, a server-side one on PostgreSQL, in batches of 20,000): what the sweeps
     need to find overlaps, without the rows' text."""
-    t = RETIREMENT.c
-    stmt = (
-        select(t.block, t.serial_start, t.serial_end, t.id)
-        .where(t.registry == registry)
-        .order_by(t.block, t.serial_start, t.serial_end)
-    )
-    for r in stream(conn, stmt, chunk=20_000):
-        yield tuple(r)
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name="reconcile_spans")
+        sql = _SPANS_SQL.format(mark="%s")
+    else:
+        cursor = dbapi.cursor()
+        sql = _SPANS_SQL.format(mark="?")
+    try:
+        cursor.execute(sql, (registry,))
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def rows_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, RegistryRange]:
     """The registry rows ``ids`` (in batches), by id."""
     wanted = sorted(set(ids))
     out: dict[int, RegistryRange] = {}
-    for i in range(0, len(wanted), 900):
-        stmt = select(*_DETAIL_COLUMNS).where(RETIREMENT.c.id.in_(wanted[i : i + 900]))
-        for r in conn.execute(stmt):
-            out[r.id] = _range(r)
+    postgres = conn.dialect.name == "postgresql"
+    size = 20_000 if postgres else 900
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        for i in range(0, len(wanted), size):
+            part = wanted[i : i + size]
+            if postgres:
+                cursor.execute(_ROWS_SQL + "= ANY(%s)", (part,))
+            else:
+                cursor.execute(_ROWS_SQL + f"IN ({', '.join('?' * len(part))})", part)
+            for row in cursor.fetchall():
+                out[row[8]] = _range(*row[:8])
+    finally:
+        cursor.close()
     return out
 
 

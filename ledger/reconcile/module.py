@@ -76,4 +76,5 @@ MODULE = Module(
     messages=MESSAGES,
     translations="ledger.reconcile",
     jobs=("ledger.reconcile.sources:FETCH_JOB",),
+    demo="ledger.reconcile.demo:seed",
 )
