@@ -27,7 +27,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from ledger.reconcile.model import (
     MAX_SERIAL,
@@ -37,6 +37,7 @@ from ledger.reconcile.model import (
     RowError,
     check_range,
     ddmmyyyy,
+    iso_date,
     parse_date,
     parse_quantity,
 )
@@ -132,25 +133,30 @@ def _text(stream: IO[bytes] | Iterable[bytes], encoding: str) -> io.TextIOWrappe
     return io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
 
 
-def _records(text: io.TextIOWrapper, layout: Layout):
-    """``(reader, next_record)``: the CSV reader of ``text`` and a function returning the next
-    record as ``(cells, raw)``, ``raw`` the record's lines as written (the csv module reads
-    through its C iterator; a copy of the same lines, kept by :func:`itertools.tee` until they
-    are taken, gives the raw text)."""
-    raw_lines, csv_lines = itertools.tee(text)
-    reader = csv.reader(csv_lines, delimiter=layout.delimiter, strict=True)
-    read_row = reader.__next__
-    take = raw_lines.__next__
-    consumed = [0]
+class _Records:
+    """The CSV records of a text stream: :meth:`__call__` gives the next record as
+    ``(cells, raw)``, ``raw`` the record's lines as written. The csv module reads through its
+    C iterator; a copy of the same lines, kept by :func:`itertools.tee` until they are taken,
+    gives the raw text."""
 
-    def record() -> tuple[list[str], str]:
-        cells = read_row()
-        n = reader.line_num - consumed[0]
-        consumed[0] = reader.line_num
-        raw = take() if n == 1 else "".join(itertools.islice(raw_lines, n))
+    def __init__(self, text: io.TextIOWrapper, layout: Layout):
+        self.raw_lines, csv_lines = itertools.tee(text)
+        self.reader = csv.reader(csv_lines, delimiter=layout.delimiter, strict=True)
+        self.read_row = self.reader.__next__
+        self.take = self.raw_lines.__next__
+
+    def __call__(self) -> tuple[list[str], str]:
+        before = self.reader.line_num
+        cells = self.read_row()
+        n = self.reader.line_num - before
+        raw = self.take() if n == 1 else "".join(itertools.islice(self.raw_lines, n))
         return cells, raw
 
-    return reader, record
+
+def _records(text: io.TextIOWrapper, layout: Layout) -> tuple[Any, _Records]:
+    """The CSV reader of ``text`` and its :class:`_Records`."""
+    records = _Records(text, layout)
+    return records.reader, records
 
 
 def _bad_line(raw: str, start_line: int) -> int:
@@ -226,15 +232,19 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
     row_of = _row_reader(layout)
     line = reader.line_num + 1
     sha256 = hashlib.sha256
+    read_row, take, raw_lines = record.read_row, record.take, record.raw_lines
+    islice = itertools.islice
     while True:
         try:
-            cells, raw = record()
+            cells = read_row()
         except StopIteration:
             return
         except csv.Error as exc:
             yield _file_error(line, exc, layout)
             return
         start_line, line = line, reader.line_num + 1
+        n = line - start_line
+        raw = take() if n == 1 else "".join(islice(raw_lines, n))
         try:
             data = raw.encode()
         except UnicodeEncodeError:
@@ -242,9 +252,9 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
                 _bad_line(raw, start_line), UnicodeDecodeError("", b"", 0, 1, ""), layout
             )
             return
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
         if len(cells) != width:
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
             yield RowError(
                 start_line,
                 "row.width",
@@ -256,9 +266,8 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
         if not values[RETIRED_ON].strip():
             yield IssuanceRow(start_line)
             continue
-        digest = sha256(data.rstrip(b"\r\n")).digest()
         try:
-            yield row_of(registry, values, digest, start_line)
+            yield row_of(registry, values, sha256(data.rstrip(b"\r\n")).digest(), start_line)
         except BadField as exc:
             yield RowError(start_line, exc.code, exc.reason)
 
@@ -279,7 +288,11 @@ def _row_reader(layout: Layout):
 
     def row(registry: str, v: tuple[str, ...], digest: bytes, line: int) -> tuple:
         block, start, end = serial_of(v)
-        quantity = parse_quantity(v[QUANTITY], quantity_name)
+        text = v[QUANTITY]
+        if text.isascii() and text.isdigit():
+            quantity = int(text)
+        else:
+            quantity = parse_quantity(text, quantity_name)
         if quantity != end - start + 1 or start > end or end > MAX_SERIAL:
             check_range(start, end, quantity)
         serial = v[SERIAL].strip() or f"{block}{':' if block else ''}{start}-{end}"
@@ -291,7 +304,7 @@ def _row_reader(layout: Layout):
             quantity,
             v[PROJECT].strip(),
             vintage_of(v, formats),
-            parse_date(v[RETIRED_ON], formats, date_name),
+            iso_date(v[RETIRED_ON], formats) or parse_date(v[RETIRED_ON], formats, date_name),
             v[BENEFICIARY],
             v[REASON],
             v[DETAILS],

@@ -101,14 +101,14 @@ def parse_quantity(text: str, column: str) -> int:
 def parse_date(text: str, formats: tuple[str, ...], column: str) -> str:
     """The ISO date of ``text``, read with the first of ``formats`` that fits (a time after
     the date, as some exports write, is ignored)."""
-    found = _iso_date(text, formats)
+    found = iso_date(text, formats)
     if found is None:
         raise BadField("row.date", f"{column} {text!r} is not a date")
     return found
 
 
 @functools.lru_cache(maxsize=8192)
-def _iso_date(text: str, formats: tuple[str, ...]) -> str | None:
+def iso_date(text: str, formats: tuple[str, ...]) -> str | None:
     """:func:`parse_date` without the error, remembered: an export repeats few dates."""
     value = text.strip()
     for candidate in (value, value.split(" ", 1)[0], value.split("T", 1)[0]):

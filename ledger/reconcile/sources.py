@@ -265,19 +265,26 @@ def plans(engine: Engine, settings: Settings) -> list[Plan]:
 
 def run_fetch(ctx: RunContext) -> dict[str, int]:
     """The scheduled fetch of one source (safe to repeat: imports are idempotent)."""
-    from ledger.reconcile.matching import match_registry
-
     source = get_source(ctx.engine, ctx.params["source"])
     results = fetch(
         ctx.engine,
         source,
         actor=f"scheduler:{source.name}",
-        match=lambda engine, registry: match_registry(
-            engine, registry, [source.division], grace_days=ctx.settings.reconcile_grace_days
-        ),
+        match=lambda engine, registry: _matching(ctx, engine, registry, source.division),
         progress=ctx.progress,
     )
     return totals(results)
+
+
+def _matching(ctx: RunContext, engine: Engine, registry: str, division: str) -> dict[str, int]:
+    from ledger.reconcile.matching import match_registry
+
+    ctx.progress("matching", 0, 1, force=True)
+    found = match_registry(
+        engine, registry, [division], grace_days=ctx.settings.reconcile_grace_days
+    )
+    ctx.progress("matching", 1, 1, force=True)
+    return found
 
 
 FETCH_JOB = ScheduledJob(
