@@ -301,3 +301,64 @@ def test_receipt_verify_fails_when_the_visible_amount_is_edited(issued, tmp_path
     assert result.returncode == 1
     assert "打印内容被改动过" in result.stdout + result.stderr
     assert "6,900.00" in result.stdout + result.stderr
+
+
+def test_a_decision_from_an_amount_and_an_organisation_paying():
+    """The document for another kind of case (no render): a valuation in yuan assessed, the
+    quantity from an amount, a company paying, no judgment reference — no multiple is printed,
+    the valuation's arithmetic is, and every bound field names one of the five entries."""
+    record = A.assess(
+        load_method(), [A.ValuedLoss.of("5000.00", "100", "生态服务价值评估")]
+    ).to_json()
+    decision = {
+        **DECISION,
+        "basis": "amount",
+        "multiple": "1",
+        "rounding": "down_to_t",
+        "exact_kg": 50_000,
+        "quantity_kg": 50_000,
+        "amount_fen": 500_000,
+        "judgment_ref": "",
+    }
+    del decision["loss_kg"]
+    facts = Facts(
+        number="SFTH-350627-2022-XC-124",
+        court_name="南靖县人民法院",
+        case_number="(2022)闽0627刑初124号",
+        defendants_masked=("欧*华", "李*"),
+        case={**CASE_BODY, "offence": "other", "offence_text": "非法收购滥伐的林木"},
+        assessment={**ASSESSMENT, "record": record, "loss_kg": 50_000},
+        decision=decision,
+        purchase={**PURCHASE, "payer": {"type": "organisation", "name": "南靖某木业有限公司"}},
+        retirement=RETIREMENT,
+        entries=(1, 2, 3, 4, 5),
+        seller_names={VILLAGE: "常口村 集体账户"},
+        serials=("0000001–0000096",),
+        programme_names={"sanming_ticket": "林业碳票"},
+        payer_masked="南靖某木业有限公司",
+    )
+    document = certificate_document(facts)
+    fields = {f.label: f.value for f in document.fields}
+    assert "损失量倍数" not in fields and "判决书" not in fields
+    assert fields["案由"] == "非法收购滥伐的林木"
+    assert fields["被告人"] == "欧*华、李*"
+    assert fields["缴款人"] == "南靖某木业有限公司"
+    assert fields["认购依据"] == "按判定金额"
+    bound = [f.value for f in document.fields if not isinstance(f.value, str)]
+    assert all(0 <= b.entry < 5 for b in bound)
+    (arithmetic, units) = document.tables
+    assert arithmetic.rows[0] == (
+        "1",
+        "价值损失 5000.00 元 ÷ 100 元/t = 50 t（生态服务价值评估）",
+    )
+    assert units.rows == (
+        (
+            "林业碳票",
+            "CT-0000001",
+            "常口村 集体账户",
+            "0000001–0000096",
+            "96.00",
+            "100.00",
+            "9,600.00",
+        ),
+    )
