@@ -1,83 +1,97 @@
-"""receipts.generic.pdf: receipts per second, issuing 1,000 single-entry receipt PDFs with their
-proof bundles into files (one checkpoint signed for the batch), against reportlab rendering the
-same pages without the bundle and the QR code, in the same run.
+"""receipts.oneyuan.pdf: one-yuan buyers' certificates (一元碳汇认购证书) per second, making the
+certificates of an import of 1,000 purchases with their proof bundles into files (one
+checkpoint signed for the batch), against reportlab rendering the same pages without the bundle
+and the QR code, in the same run.
 
-The real side is ``ledger.receipts.issue.issue_each``: read the leaves and inclusion proofs of
-the batch, sign one checkpoint, then per receipt lay out the page with its QR code and
-``receipt.json`` and write the file. The ceiling is ``ledger.receipts.pdf.layout`` with
-``qr=False, embed=False`` for the same documents and bundles (computed beforehand), each
-written to a file: reportlab alone. Each round appends 1,000 fresh payouts first (not timed),
-so each real run signs its own checkpoint (the ceiling's bundles are read after it, against
-that checkpoint); the best round of each side counts.
-
-The issue names the one-yuan buyer's certificate (``receipts.oneyuan.pdf``); until the carbon
-units module has landed, this measures the generic receipt of one payout the same way.
+The real side is ``ledger.units.certificates.import_certificates``, as ``carbon-ledger receipt
+oneyuan --import SEQ -d DIR`` runs it: find the import's purchases, read their entries and the
+buyers' names from the vault, read the leaves and inclusion proofs, sign one checkpoint, then
+per certificate lay out the page with its QR code and ``receipt.json`` and write the file. The
+ceiling is ``ledger.receipts.pdf.layout`` with ``qr=False, embed=False`` for the same
+documents (made beforehand, names included) and bundles (read after the real run, against its
+checkpoint), each written to a file: reportlab alone. Each round imports 1,000 fresh purchases
+first (not timed), so each real run signs its own checkpoint; the best round of each side
+counts.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
-from bench.common import Result, payout_drafts, progress, rate_result, sqlite_database, timed
+from bench.common import Result, progress, rate_result, sqlite_database, timed
+from bench.units import purchases_csv, setup_project
 from ledger.core.note import Signer
 from ledger.receipts import pdf
 from ledger.receipts.bundle import build
-from ledger.receipts.issue import Issuer, issue_each
-from ledger.receipts.pdf import Bound, Document, Field
-from ledger.services.log import append_batch
+from ledger.receipts.issue import Issuer
+from ledger.storage.db import read_transaction
+from ledger.units import certificates, oneyuan
+from ledger.vault.crypto import Vault
 
 COUNT = 1_000
 ROUNDS = 2
 TARGET = 0.5
 ORIGIN = "bench.carbon-ledger.localhost/log"
 PUBLIC_URL = "https://tanhui.example.cn"
-CERTIFICATE = Document(
-    title="碳汇收益分配凭证",
-    subtitle="将乐县林业局（基准测试）",
-    fields=(
-        Field("农户", Bound("/leaf/body/household", "text")),
-        Field("金额", Bound("/leaf/postings/1/amount", "yuan")),
-        Field("金额大写", Bound("/leaf/postings/1/amount", "yuan_capital")),
-        Field("日期", Bound("/leaf/time", "date")),
-        Field("分配批次", Bound("/leaf/body/distribution", "text")),
-    ),
-    notes=("本凭证由基准测试生成。",),
-)
 
 
-def _real(engine, issuer: Issuer, seqs: list[int], out: Path) -> None:
-    pdfs = issue_each(engine, issuer, [([seq], CERTIFICATE) for seq in seqs])
-    for seq, data in zip(seqs, pdfs, strict=True):
-        (out / f"{seq}.pdf").write_bytes(data)
+def _real(engine, issuer: Issuer, vault: Vault, anchor: int, out: Path) -> int:
+    made = 0
+    for cert in certificates.import_certificates(engine, issuer, vault, anchor):
+        (out / cert.filename).write_bytes(cert.pdf)
+        made += 1
+    return made
 
 
-def _ceiling(bundles, out: Path) -> None:
-    for b in bundles:
-        data, _ = pdf.layout(CERTIFICATE, [b], public_url=PUBLIC_URL, qr=False, embed=False)
-        (out / f"{b.leaf_index}.pdf").write_bytes(data)
+def _ceiling(pages, out: Path) -> None:
+    for name, document, bundle in pages:
+        data, _ = pdf.layout(document, [bundle], public_url=PUBLIC_URL, qr=False, embed=False)
+        (out / name).write_bytes(data)
+
+
+def _pages(engine, vault: Vault, seqs: list[int], signer: Signer):
+    """The ceiling's input: each certificate's document and bundle (the real run's checkpoint)."""
+    bundles = build(engine, seqs, signer, ORIGIN)
+    entries = [b.entry() for b in bundles]
+    with read_transaction(engine) as conn:
+        names = certificates.read_names(conn, vault, entries)
+    return [
+        (
+            certificates.file_name(e.body["certificate_no"], e.seq),
+            certificates.certificate_document(e, names),
+            b,
+        )
+        for e, b in zip(entries, bundles, strict=True)
+    ]
 
 
 def run() -> Result:
-    name = "receipts.generic.pdf"
+    name = "receipts.oneyuan.pdf"
     signer = Signer.generate(ORIGIN)
     issuer = Issuer(signer, ORIGIN, PUBLIC_URL)
+    vault = Vault.from_key(os.urandom(32))
     pdf.register_fonts()  # once per process, for both sides
     best_real = best_ceiling = float("inf")
     with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
+        setup_project(engine, "SC-001", COUNT * 50 * ROUNDS)
         for n in range(ROUNDS):
-            first = n * COUNT
-            append_batch(engine, payout_drafts(first, COUNT))
-            seqs = list(range(first, first + COUNT))
+            data = purchases_csv(COUNT, start=n * COUNT)
+            result = oneyuan.import_purchases(engine, vault, data, actor="bench")
+            anchor = result.first_seq
+            seqs = list(range(anchor + 1, result.last_seq + 1))
             real_dir, ceiling_dir = Path(workdir, f"real{n}"), Path(workdir, f"ceiling{n}")
             real_dir.mkdir()
             ceiling_dir.mkdir()
-            real = timed(_real, engine, issuer, seqs, real_dir)
-            bundles = build(engine, seqs, signer, ORIGIN)  # the checkpoint the real run signed
-            ceiling = timed(_ceiling, bundles, ceiling_dir)
+            real = timed(_real, engine, issuer, vault, anchor, real_dir)
+            if len(os.listdir(real_dir)) != COUNT:
+                raise RuntimeError(f"{name}: {len(os.listdir(real_dir))} certificates written")
+            pages = _pages(engine, vault, seqs, signer)
+            ceiling = timed(_ceiling, pages, ceiling_dir)
             progress(
-                f"{name} round {n + 1}: {COUNT / real:,.1f} receipts/s "
+                f"{name} round {n + 1}: {COUNT / real:,.1f} certificates/s "
                 f"(ceiling {COUNT / ceiling:,.1f})"
             )
             best_real, best_ceiling = min(best_real, real), min(best_ceiling, ceiling)
-    return rate_result(name, COUNT, best_real, best_ceiling, TARGET, unit="receipts/s")
+    return rate_result(name, COUNT, best_real, best_ceiling, TARGET, unit="certificates/s")

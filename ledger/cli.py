@@ -94,9 +94,18 @@ def modules_cmd() -> None:
 
 
 def add_module_commands(group: click.Group) -> None:
-    """Add every module's command groups to ``group``."""
+    """Add every module's command groups to ``group``. Two modules' groups of one name are
+    merged: the commands of the group with no help text (a module adding to another's group,
+    as units adds ``receipt oneyuan``) join the one with help text."""
     for _module, path in registry().paths("cli"):
-        group.add_command(resolve(path))
+        command = resolve(path)
+        existing = group.commands.get(command.name)
+        if isinstance(existing, click.Group) and isinstance(command, click.Group):
+            owner, guest = (existing, command) if existing.help else (command, existing)
+            for sub in guest.commands.values():
+                owner.add_command(sub)
+            command = owner
+        group.add_command(command)
 
 
 add_module_commands(main)

@@ -216,7 +216,10 @@ def run_job(engine: Engine, settings: Settings, job_id: int) -> Job:
         result = kind.run(JobContext(engine, settings, job, job_input))
         outcome = {"status": DONE, "result": orjson.dumps(dict(result)).decode()}
     except LedgerError as exc:
-        errors = exc.details.get("errors") or [{"code": exc.code, "message": exc.message}]
+        params = {k: v for k, v in exc.details.items() if isinstance(v, str | int)}
+        errors = exc.details.get("errors") or [
+            {"code": exc.code, "message": exc.message, "params": params}
+        ]
         outcome = {"status": FAILED, "errors": orjson.dumps(errors).decode()}
     except Exception:
         _log.exception("job %s (%s) failed", job_id, job.kind)

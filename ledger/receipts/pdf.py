@@ -198,9 +198,15 @@ class QRCode(Flowable):
         n = len(self.matrix)
         module = self.size / (n + 8)
         canvas = self.canv
+        canvas.saveState()
         canvas.setFillColor(colors.black)
+        # In module units (one unit = one module, origin at the bottom left of the quiet
+        # zone), each run of dark modules of a row is one rectangle with integer corners,
+        # written as PDF path operators and filled at once.
+        canvas.scale(module, module)
+        runs = []
         for y, row in enumerate(self.matrix):
-            top = self.size - (y + 4 + 1) * module
+            bottom = n + 8 - (y + 4 + 1)
             x = 0
             while x < n:
                 if not row[x]:
@@ -209,7 +215,9 @@ class QRCode(Flowable):
                 start = x
                 while x < n and row[x]:
                     x += 1
-                canvas.rect((start + 4) * module, top, (x - start) * module, module, 0, 1)
+                runs.append(f"{start + 4} {bottom} {x - start} 1 re")
+        canvas.addLiteral("\n".join(runs) + "\nf")
+        canvas.restoreState()
 
 
 def _embed(document: PDFDocument, name: str, data: bytes) -> None:

@@ -1,5 +1,7 @@
-"""Commands: ``carbon-ledger oneyuan import FILE.csv [--json]`` and ``carbon-ledger units …``
-(projects, lots, holdings and the register, as JSON lines)."""
+"""Commands: ``carbon-ledger oneyuan import FILE.csv [--json]``, ``carbon-ledger units …``
+(projects, lots, holdings and the register, as JSON lines) and the buyers' certificates,
+``carbon-ledger receipt oneyuan ORDER_ID -o FILE.pdf`` or ``--import SEQ -d DIR`` (added to the
+receipts module's ``receipt`` group)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import click
 
 from ledger.clikit import Context, command, default_actor, echo_json
 from ledger.core.errors import ValidationError
-from ledger.units import oneyuan, services
+from ledger.units import certificates, oneyuan, services
 from ledger.vault.crypto import Vault
 
 
@@ -115,3 +117,76 @@ def holdings_cmd(ctx: Context, project: str | None, within: str | None) -> None:
                     "ranges": h.pieces,
                 }
             )
+
+
+@click.group("receipt")
+def receipt_group() -> None:
+    # No help text: the receipts module's group of the same name has it, and takes these.
+    pass
+
+
+@command(receipt_group, "oneyuan")
+@click.argument("order_id", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The PDF to write (one order).",
+)
+@click.option(
+    "--import",
+    "anchor",
+    type=click.IntRange(min=0),
+    help="Every certificate of an import: its first entry (first_seq of oneyuan import).",
+)
+@click.option(
+    "-d",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write an import's certificates (one PDF per purchase).",
+)
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
+def oneyuan_certificate_cmd(
+    ctx: Context,
+    order_id: str | None,
+    output: Path | None,
+    anchor: int | None,
+    directory: Path | None,
+    lang: str,
+) -> None:
+    """Write the buyer's certificate (一元碳汇认购证书) of ORDER_ID to -o FILE.pdf, or with
+    --import SEQ -d DIR every certificate of an import (one checkpoint per batch)."""
+    single = order_id is not None and output is not None
+    bulk = anchor is not None and directory is not None
+    if single == bulk or (single and (anchor, directory) != (None, None)):
+        raise click.UsageError("give ORDER_ID -o FILE.pdf, or --import SEQ -d DIR")
+    settings = ctx.settings
+    issuer = certificates.issuer_of(settings)
+    vault = Vault.from_settings(settings)
+    if single:
+        cert = certificates.order_certificate(ctx.engine, issuer, vault, order_id, lang=lang)
+        output.write_bytes(cert.pdf)
+        click.echo(f"{output} (certificate {cert.certificate_no}, entry {cert.seq})")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    bar = None
+
+    def progress(stage: str, done: int, total: int, *, force: bool = False) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(
+                length=total, label="certificates", show_pos=True, file=sys.stderr
+            )
+        bar.update(done - bar.pos)
+
+    count = 0
+    for cert in certificates.import_certificates(
+        ctx.engine, issuer, vault, anchor, lang=lang, progress=progress
+    ):
+        (directory / cert.filename).write_bytes(cert.pdf)
+        count += 1
+    if bar is not None:
+        bar.render_finish()
+    click.echo(f"{count} certificates written to {directory}")

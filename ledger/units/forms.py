@@ -7,7 +7,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -176,9 +183,44 @@ class ReleaseForm(MoveForm):
     )
 
 
+class TransferForm(MoveForm):
+    """A transfer: whose units, to whom (a village collective, a household, a company or a
+    forest farm, as on the project form), and either a quantity (the holder's lowest serials)
+    or the serial ranges themselves."""
+
+    quantity = StringField(
+        _l("Quantity (t)"),
+        validators=[
+            Optional(),
+            Regexp(TONNES_RE, message=_l("Enter tonnes with at most three decimals, e.g. 2723.5")),
+        ],
+    )
+    serials = TextAreaField(
+        _l("Or these serials (one range a line: lot, first-last)"),
+        validators=[Length(max=20_000)],
+    )
+    to_kind = SelectField(_l("To"), choices=owner_kind_choices)
+    to_village = StringField(
+        _l("Village division code (12 digits)"),
+        validators=[Optional(), Regexp(r"^\d{12}$", message=_l("12 digits"))],
+    )
+    to_code = StringField(
+        _l("Household code, forest farm code or company credit code"),
+        validators=[Optional(), Length(max=32)],
+    )
+    to_name = StringField(
+        _l("Recipient's name (forest farm or company)"), validators=[Length(max=200)]
+    )
+    ref = StringField(_l("Contract or reference number"), validators=[Length(max=64)])
+
+
 class OneYuanForm(FlaskForm):
     file = FileField(
         _l("Export of the mini-programme (CSV)"),
         validators=[FileRequired(message=_l("Choose the CSV file."))],
     )
     idempotency_key = idempotency_field()
+
+
+class ActionForm(FlaskForm):
+    """A button that does one thing (make a certificate, start a job): the CSRF token only."""

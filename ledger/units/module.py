@@ -81,6 +81,12 @@ MESSAGES = {
     "units.household": N_("A household code is the vault's code, like H-0123456789AB."),
     "units.farm": N_("A forest farm code is 2 to 32 capital letters, digits and '-'."),
     "units.pledge_unknown": N_("These serials are not pledged to this bank."),
+    "units.transfer_which": N_(
+        "Give either the quantity or the serials to transfer (one of the two)."
+    ),
+    "units.order_unknown": N_("There is no one-yuan order %(order)s."),
+    "units.import_unknown": N_("Entry %(seq)s is not a one-yuan import."),
+    "units.not_oneyuan": N_("This entry is not a one-yuan purchase."),
     "oneyuan.bad_lines": N_("The file has %(count)s bad lines; nothing was imported."),
     "oneyuan.empty": N_("The file has no purchases."),
     "oneyuan.encoding": N_("The file is not UTF-8 text."),
@@ -109,7 +115,11 @@ MODULE = Module(
     migrations="ledger.units.migrations",
     blueprints=("ledger.units.views:bp",),
     api=("ledger.units.api:bp",),
-    cli=("ledger.units.cli:units_group", "ledger.units.cli:oneyuan_group"),
+    cli=(
+        "ledger.units.cli:units_group",
+        "ledger.units.cli:oneyuan_group",
+        "ledger.units.cli:receipt_group",
+    ),
     nav=(
         NavItem("units.bureau", N_("Carbon units"), ("bureau",), org_arg="code", order=20),
         NavItem("units.village", N_("Carbon income"), ("village",), org_arg="code", order=20),
@@ -119,5 +129,5 @@ MODULE = Module(
     account_words=ACCOUNT_WORDS,
     translations="ledger.units",
     demo="ledger.units.demo:seed",
-    jobs=("ledger.units.oneyuan:IMPORT_JOB",),
+    jobs=("ledger.units.oneyuan:IMPORT_JOB", "ledger.units.certificates:CERTIFICATES_JOB"),
 )

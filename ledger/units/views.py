@@ -6,7 +6,8 @@
   project and year, as a table and a chart (an SVG drawn here), and the serials it still holds;
 - a bureau's carbon units (``/bureaus/<code>/carbon``): the projects, pledges, retirements and
   sales in its division; a project's page with its lots and holdings; forms to register a
-  project, issue a lot (with its document), record a sale, pledge, release and retire; the
+  project, issue a lot (with its document), transfer, record a sale, pledge, release and
+  retire; the
   one-yuan upload, run as a background job with a page that follows its progress.
 
 Reading follows the organisation rules (``authz.org_scoped``): a bureau reads its division; a
@@ -17,12 +18,23 @@ messages (:attr:`ledger.units.module.MESSAGES`).
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
@@ -34,9 +46,10 @@ from ledger.core.units import parse_amount
 from ledger.jobs import runner
 from ledger.services.anchors import stream_digest
 from ledger.storage.db import read_transaction
-from ledger.units import model, services
+from ledger.units import certificates, model, services
 from ledger.units.book import Project
 from ledger.units.forms import (
+    ActionForm,
     IssueForm,
     OneYuanForm,
     PledgeForm,
@@ -44,7 +57,9 @@ from ledger.units.forms import (
     ReleaseForm,
     RetireForm,
     SaleForm,
+    TransferForm,
 )
+from ledger.units.module import MESSAGES as UNIT_MESSAGES
 from ledger.units.oneyuan import IMPORT_JOB
 from ledger.units.oneyuan import MESSAGES as LINE_MESSAGES
 from ledger.units.services import Buyer, Document, IssueSpec, ProjectSpec
@@ -76,13 +91,18 @@ authz.protect(
         "project": BUREAU,
         "new_project": BUREAU,
         "issue": BUREAU,
+        "transfer": BUREAU,
         "sale": BUREAU,
         "sale_done": BUREAU,
         "pledge": BUREAU,
         "release": BUREAU,
         "retire": BUREAU,
         "oneyuan": BUREAU,
+        "order": BUREAU,
+        "certificate": BUREAU,
         "job": BUREAU,
+        "job_certificates": BUREAU,
+        "certificates_zip": BUREAU,
     },
 )
 PAGE = 50
@@ -385,9 +405,14 @@ def new_project(code: str):
 
 
 def _owner_account(form: ProjectForm) -> str:
-    kind = form.owner_kind.data
-    village = (form.village.data or "").strip()
-    code = (form.owner_code.data or "").strip().upper()
+    return _holder_account(form.owner_kind.data, form.village.data, form.owner_code.data)
+
+
+def _holder_account(kind: str, village: str | None, code: str | None) -> str:
+    """The account of a holder as a form names it: a kind, a village's division code (for a
+    village collective or a household) and a code (household, forest farm or company)."""
+    village = (village or "").strip()
+    code = (code or "").strip().upper()
     if kind in (model.VILLAGE, model.HOUSEHOLD) and not village:
         raise _invalid("units.village")
     if kind == model.VILLAGE:
@@ -527,6 +552,50 @@ def _do_sale(org, p: Project, form: SaleForm) -> str:
     return url_for(".sale_done", code=org.code, seq=result.entry.seq)
 
 
+_SERIAL_LINE = re.compile(r"\s*(\S+?)[\s:：]+(\d{1,15})\s*(?:[-–—~～至]\s*(\d{1,15}))?\s*")
+
+
+def parse_serials(text: str) -> list[list] | None:
+    """Serial ranges typed one a line, ``lot first-last`` (or ``lot serial``); None for no
+    text. Raises ValidationError ``units.serials`` for a line that is not a range."""
+    ranges = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _SERIAL_LINE.fullmatch(line)
+        if match is None:
+            raise ValidationError(
+                "units.serials", f"not a serial range: {line.strip()[:40]}", {"line": line[:40]}
+            )
+        lot, first, last = match.group(1), int(match.group(2)), match.group(3)
+        ranges.append([lot, first, int(last) if last is not None else first])
+    return ranges or None
+
+
+def _do_transfer(org, p: Project, form: TransferForm) -> str:
+    serials = parse_serials(form.serials.data or "")
+    quantity = (form.quantity.data or "").strip()
+    if (serials is None) == (not quantity):
+        raise ValidationError("units.transfer_which", "give a quantity or serials, not both")
+    to = _holder_account(form.to_kind.data, form.to_village.data, form.to_code.data)
+    entry = services.transfer(
+        engine(),
+        project=p.project,
+        from_=form.holder.data,
+        to=to,
+        kg=_tonnes_kg(quantity) if quantity else None,
+        serials=serials,
+        to_name=form.to_name.data or "",
+        ref=form.ref.data or "",
+        date=form.date.data.isoformat(),
+        actor=authz.current_principal().actor,
+        within=org.division,
+        key=_key(form, "units.transfer"),
+    )
+    flash(_("The units are transferred (entry %(seq)d).", seq=entry.seq), "info")
+    return url_for(".project", code=org.code, project=p.project)
+
+
 def _do_pledge(org, p: Project, form: PledgeForm) -> str:
     upload = form.document.data
     document = (
@@ -589,6 +658,7 @@ def _do_retire(org, p: Project, form: RetireForm) -> str:
 
 
 _MOVES = {
+    "transfer": (TransferForm, "units/form_transfer.html", model.HELD, _do_transfer),
     "sale": (SaleForm, "units/form_sale.html", model.HELD, _do_sale),
     "pledge": (PledgeForm, "units/form_pledge.html", model.HELD, _do_pledge),
     "release": (ReleaseForm, "units/form_release.html", model.PLEDGED_STATE, _do_release),
@@ -617,8 +687,16 @@ def sale_done(code: str, seq: int):
     exact = None
     if sale.price_fen_per_t is not None:  # yuan, before rounding: price × kg / 1000 / 100
         exact = words_decimal(Decimal(sale.price_fen_per_t * sale.kg) / 100_000)
+    can_write = scopes.can_write(authz.current_principal(), org)
+    form = ActionForm() if can_write and sale.kind == "oneyuan" else None
     return render_template(
-        "units/sale.html", org=org, sale=sale, words=words, masked=masked, exact=exact
+        "units/sale.html",
+        org=org,
+        sale=sale,
+        words=words,
+        masked=masked,
+        exact=exact,
+        form=form,
     )
 
 
@@ -647,16 +725,132 @@ def oneyuan(code: str):
     return _render("units/form_oneyuan.html", status, form=form, org=org)
 
 
-@bp.get("/bureaus/<code>/carbon/jobs/<int:job_id>")
-def job(code: str, job_id: int):
+@bp.get("/bureaus/<code>/carbon/oneyuan/orders")
+def order(code: str):
+    """Find a one-yuan purchase by its order number: its page, or a page saying there is none."""
     org = authz.current_org()
+    order_id = (request.args.get("order_id") or "").strip()
+    if order_id:
+        with read_transaction(engine()) as conn:
+            try:
+                seq = certificates.order_seq(conn, order_id, org.division)
+            except LedgerError:
+                seq = None
+        if seq is not None:
+            return redirect(url_for(".sale_done", code=org.code, seq=seq), 303)
+    status = 404 if order_id else 200
+    return render_template("units/order.html", org=org, order_id=order_id), status
+
+
+def _issuer():
+    try:
+        return certificates.issuer_of(settings())
+    except LedgerError:
+        return None
+
+
+@bp.post("/bureaus/<code>/carbon/sales/<int:seq>/certificate")
+def certificate(code: str, seq: int):
+    """The buyer's certificate of a one-yuan purchase, as a PDF to download and print (it
+    prints the buyer's name in full: the bureau's own staff only)."""
+    org = _writer()
+    # The CSRF token is checked before any view (ledger.web.security's gate), as for every form.
+    with read_transaction(engine()) as conn:
+        rows = services.sales(
+            conn, within=org.division, kinds=("oneyuan",), before=seq + 1, limit=1
+        )
+    if not rows or rows[0].seq != seq:
+        abort(404)
+    vault, issuer = _vault(), _issuer()
+    if vault is None or issuer is None:
+        abort(503)
+    (made,) = certificates.certificates(engine(), issuer, vault, [seq], lang=_lang())
+    return _download(made.pdf, made.filename, "application/pdf")
+
+
+def _download(data, name: str, mimetype: str):
+    response = send_file(
+        io.BytesIO(data) if isinstance(data, bytes) else data,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_job(org, job_id: int):
     found = runner.get_job(engine(), job_id)
     if found is None or found.owner != org.code:
         abort(404)
-    errors = [
-        (e.get("line"), _(LINE_MESSAGES[e["code"]]) % e.get("params", {}))
-        if e.get("code") in LINE_MESSAGES
-        else (e.get("line"), e.get("message", ""))
-        for e in found.errors
-    ]
-    return render_template("units/job.html", org=org, job=found, errors=errors, refresh=REFRESH)
+    return found
+
+
+@bp.post("/bureaus/<code>/carbon/jobs/<int:job_id>/certificates")
+def job_certificates(code: str, job_id: int):
+    """Make every certificate of a finished import: a job, whose page follows its progress."""
+    org = _writer()
+    # The CSRF token is checked before any view (ledger.web.security's gate), as for every form.
+    found = _own_job(org, job_id)
+    if found.kind != IMPORT_JOB.name or found.status != runner.DONE:
+        abort(404)
+    if not found.result.get("imported"):
+        abort(404)
+    made = runner.create_job(
+        engine(),
+        certificates.JOB_NAME,
+        params={
+            "import": found.result["first_seq"],
+            "within": org.division,
+            "lang": _lang(),
+            "file": found.params.get("file", ""),
+            "count": found.result["imported"],
+        },
+        owner=org.code,
+        actor=authz.current_principal().actor,
+    )
+    runner.start_in_thread(engine(), settings(), made)
+    return redirect(url_for(".job", code=org.code, job_id=made), 303)
+
+
+@bp.get("/bureaus/<code>/carbon/jobs/<int:job_id>/certificates.zip")
+def certificates_zip(code: str, job_id: int):
+    """The ZIP file of an import's certificates, once its job is done (own staff only)."""
+    org = _writer()
+    found = _own_job(org, job_id)
+    path = certificates.output_path(settings(), job_id)
+    if found.kind != certificates.JOB_NAME or found.status != runner.DONE or not path.exists():
+        abort(404)
+    name = f"oneyuan-certificates-{found.params.get('import')}.zip"
+    return _download(str(path), name, "application/zip")
+
+
+def _job_error(error: dict) -> str:
+    """A job's error in the reader's words: a bad line's reason, or a refusal the module
+    declares a message for; anything else as a failure that was logged."""
+    code, params = error.get("code"), error.get("params", {})
+    for messages in (LINE_MESSAGES, UNIT_MESSAGES):
+        if code in messages:
+            try:
+                return _(messages[code]) % params
+            except (KeyError, TypeError, ValueError):
+                return _(messages[code])
+    return _("The job failed; the error has been logged.")
+
+
+@bp.get("/bureaus/<code>/carbon/jobs/<int:job_id>")
+def job(code: str, job_id: int):
+    org = authz.current_org()
+    found = _own_job(org, job_id)
+    errors = [(e.get("line"), _job_error(e)) for e in found.errors]
+    can_write = scopes.can_write(authz.current_principal(), org)
+    return render_template(
+        "units/job.html",
+        org=org,
+        job=found,
+        errors=errors,
+        refresh=REFRESH,
+        import_kind=IMPORT_JOB.name,
+        form=ActionForm() if can_write else None,
+    )

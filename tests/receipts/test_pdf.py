@@ -174,3 +174,32 @@ def test_the_font_covers_gb2312_and_ascii_and_ships_with_its_licence():
     folder = pdf.FONT_FILE.parent
     assert "Apache License" in (folder / "LICENSE-Apache-2.0.txt").read_text()
     assert "Apache License 2.0" in (folder / "README.md").read_text()
+
+
+def test_the_qr_code_draws_every_module_of_its_symbol(tmp_path):
+    """Rasterised by poppler, the drawn code has a dark pixel at the centre of exactly the
+    modules segno's symbol has dark, and a 4-module light quiet zone."""
+    import segno
+    from PIL import Image
+    from reportlab.pdfgen.canvas import Canvas
+
+    url = f"{PUBLIC_URL}/public/receipts/123456/HCq9cgrBFOO0Hdg6sVaGag"
+    code = pdf.QRCode(url)
+    n = len(code.matrix) + 8
+    code.size = n * 3.0  # 3 pt per module
+    path = tmp_path / "qr.pdf"
+    canvas = Canvas(str(path), pagesize=(code.size, code.size), invariant=1)
+    code.drawOn(canvas, 0, 0)
+    canvas.save()
+    tool("pdftoppm", "-r", "240", "-png", "-singlefile", str(path), str(tmp_path / "qr"))
+    image = Image.open(tmp_path / "qr.png").convert("L")
+    step = image.width / n  # pixels per module (10)
+    drawn = [
+        [image.getpixel((int((x + 0.5) * step), int((y + 0.5) * step))) < 128 for x in range(n)]
+        for y in range(n)
+    ]
+    expected = [[False] * n for _ in range(n)]
+    for y, row in enumerate(segno.make(url, error="m", micro=False).matrix):
+        for x, dark in enumerate(row):
+            expected[y + 4][x + 4] = bool(dark)
+    assert drawn == expected

@@ -50,7 +50,8 @@ NO_TOKENS = {"tok_village": 403, "tok_county": 403}
 UNITS_PROJECT = "CT-MATRIX"
 UNITS_WRITERS = {"county", "tok_county"}
 UNITS_FORMS = tuple(
-    f"projects/{UNITS_PROJECT}/{form}" for form in ("issue", "sale", "pledge", "release", "retire")
+    f"projects/{UNITS_PROJECT}/{form}"
+    for form in ("issue", "transfer", "sale", "pledge", "release", "retire")
 )
 UNITS_API_WRITES = ("lots", "transfers", "pledges", "releases", "retirements", "sales")
 USERS_REDIRECT_HOME = {r: 302 for r in USER_OF}
@@ -113,6 +114,11 @@ READ_ROWS = [
     ),
     only("/bureaus/350428/carbon/sales/{sale}", {"county", "province", "tok_county"}),
     only("/bureaus/350428/carbon/jobs/999", {"county", "province", "tok_county"}, ok=404),
+    # one-yuan orders: found by number by the division's readers; certificates (personal data)
+    # only for the bureau's own staff and tokens
+    only("/bureaus/350428/carbon/oneyuan/orders", {"county", "province", "tok_county"}),
+    only("/bureaus/350403/carbon/oneyuan/orders", {"other_county", "province"}),
+    only("/bureaus/350428/carbon/jobs/999/certificates.zip", UNITS_WRITERS, ok=404),
     row("/api/v1/units/projects", 200, anonymous=401, court=403, admin=403),
     row(
         f"/api/v1/units/projects/{UNITS_PROJECT}",
@@ -235,6 +241,9 @@ WRITE_ROWS = [
         )
     ),
     row("/api/v1/community/lookup", 422, "POST"),
+    # certificates: a sale that is not a one-yuan purchase, a job that does not exist (404)
+    only("/bureaus/350428/carbon/sales/{sale}/certificate", UNITS_WRITERS, "POST", ok=404),
+    only("/bureaus/350428/carbon/jobs/999/certificates", UNITS_WRITERS, "POST", ok=404),
     # the units API's writes: bureaus (any, within their division) get to validation (422)
     *(
         row(
