@@ -203,7 +203,7 @@ def certificate_document(entry: Entry, names: Names, lang: str = "zh") -> Docume
         Field(_("Project code"), Bound("/leaf/body/project", "text")),
         Field(_("Project owner"), project.owner_name or owner),
         Field(_("Carbon bought (CO2e)"), Bound("/leaf/body/kg", "kg")),
-        Field(_("Amount paid"), Bound(f"/leaf/postings/{cny}/amount", "yuan")),
+        Field(_("Amount of the purchase"), Bound(f"/leaf/postings/{cny}/amount", "yuan")),
         Field(_("Amount in words"), Bound(f"/leaf/postings/{cny}/amount", "yuan_capital")),
         Field(_("Date of purchase"), Bound("/leaf/body/paid_at", "date")),
     ]
