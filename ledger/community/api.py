@@ -60,6 +60,8 @@ authz.protect(
         "reverse": VILLAGE,
         "batch": VILLAGE,
         "bank_account": VILLAGE,
+        "batch_lines": VILLAGE,
+        "batch_results": VILLAGE,
         "bureau": authz.org_scoped("bureau"),
         "lookup": authz.PUBLIC,
     },
@@ -162,6 +164,22 @@ class CommunityAnswerBody(Strict):
 
 class CommunityReverseBody(Strict):
     reason: str = Field(max_length=500, pattern=SAFE_TEXT, json_schema_extra=ex("花名册有误"))
+
+
+class CommunityBatchPath(CommunityDistributionPath):
+    batch: str = Field(pattern=r"^\d{12}-\d{3,6}-B\d{1,4}$", json_schema_extra=ex(f"{D}-B1"))
+
+
+class CommunityResultsForm(BaseModel):
+    file: FileStorage
+
+
+class CommunityBatchLinesOut(Out):
+    batch: str = Field(json_schema_extra=ex(f"{D}-B1"))
+    lines: list[dict[str, Any]] = Field(
+        description="序号, 户名, 账号, 金额 (fen), 用途 and the household code: personal data.",
+        json_schema_extra=ex([]),
+    )
 
 
 class CommunityBankBody(Strict):
@@ -518,6 +536,53 @@ def batch(path: CommunityDistributionPath, header: IdempotencyHeader):
     village = _writer()
     b = services.create_batch(engine(), village, path.distribution, **_common(header, "batch"))
     return _result(_plain(b))
+
+
+@bp.get(
+    "/villages/<code>/distributions/<distribution>/batches/<batch>",
+    summary="A payment batch's lines for the bank, with names and accounts (audited)",
+    description="Only the village's own users and tokens; every read is recorded in the "
+    "audit log.",
+    security=SIGNED_IN,
+    responses={200: CommunityBatchLinesOut, 403: ErrorResponse, 404: ErrorResponse,
+               409: ErrorResponse},
+)  # fmt: skip
+def batch_lines(path: CommunityBatchPath):
+    village = _writer()
+    with read_transaction(engine()) as conn:
+        try:
+            b = services.get_batch(conn, village, path.batch)
+            d = services.get_distribution(conn, path.distribution, village)
+        except LedgerError:
+            raise NotFound(f"there is no batch {path.batch}") from None
+        if b.distribution != d.distribution:
+            raise NotFound(f"there is no batch {path.batch}")
+        lines = services.bank_lines(conn, _vault_or_none(), village, b.batch, d.title[:40])
+    details = {"batch": b.batch, "lines": len(lines), "amount_fen": b.amount_fen}
+    authz.record_export("community.batch.json", authz.current_org(), details)
+    return json_response(
+        CommunityBatchLinesOut(batch=b.batch, lines=[dict(vars(x)) for x in lines])
+    )
+
+
+@bp.post(
+    "/villages/<code>/distributions/<distribution>/batches/<batch>/results",
+    summary="Post the bank's result file of a batch (CSV or XLSX; all or nothing)",
+    description="Bad lines: `community.bank_bad_lines`; lines that do not match the batch: "
+    "`community.bank_mismatch`; each names every line.",
+    security=SIGNED_IN,
+    responses={201: CommunityResultOut, **WRITE_ERRORS},
+)
+def batch_results(path: CommunityBatchPath, header: IdempotencyHeader, form: CommunityResultsForm):
+    from ledger.community.bankfiles import parse_results
+
+    village = _writer()
+    data = form.file.read()
+    out = services.import_results(
+        engine(), _vault_or_none(), village, path.batch, parse_results(data),
+        hashlib.sha256(data).hexdigest(), **_common(header, "results"),
+    )  # fmt: skip
+    return _result(dict(vars(out)))
 
 
 @bp.post(

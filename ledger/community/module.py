@@ -4,7 +4,7 @@ notices (see ``docs/community.md``)."""
 
 from __future__ import annotations
 
-from ledger.community import allocation, model, rosterfile
+from ledger.community import allocation, bankfiles, model, rosterfile
 from ledger.community.projection import CommunityProjector
 from ledger.platform import N_, EntryKind, Module, NavItem
 
@@ -24,6 +24,7 @@ KINDS = tuple(
 MESSAGES = {
     **allocation.MESSAGES,
     **rosterfile.MESSAGES,
+    **bankfiles.MESSAGES,
     "community.roster_empty": N_("The roster has no households."),
     "community.roster_moved": N_(
         "Another roster version was saved meanwhile; upload the file again to see the changes."
@@ -83,7 +84,9 @@ MESSAGES = {
     "community.nothing_due": N_("Every household of this distribution was paid."),
     "community.batch_unknown": N_("There is no such payment batch."),
     "community.batch_done": N_("The results of this batch were imported already."),
-    "community.bank_bad_lines": N_("The bank's file has %(count)s problems; nothing was posted."),
+    "community.bank_mismatch": N_(
+        "The bank's file does not match the batch on %(count)s lines; nothing was posted."
+    ),
     "community.lookup": N_("No payouts were found for this household code and ID number ending."),
     "community.throttled": N_("Too many look-ups; try again in a few minutes."),
     "community.vault_missing": N_(

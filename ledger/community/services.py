@@ -34,6 +34,7 @@ from ledger.community.tables import (
 )
 from ledger.core.entry import Entry, EntryDraft, Posting
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
@@ -1080,6 +1081,7 @@ def bank_lines(
     """The batch's lines with the households' names and bank accounts from the vault (for the
     owning village's download only; the caller audits it)."""
     b = get_batch(conn, village, batch)
+    vault = _need(vault)
     vaults = {a.household: a.vault for a in allocations_of(conn, b.distribution)}
     out = []
     for p in payments_of(conn, batch):
@@ -1109,6 +1111,16 @@ class BankResult:
     reason: str | None
 
 
+#: Why a line of the bank's result file does not match its batch (``%(…)s`` from ``params``).
+MATCH_REASONS = {
+    "seq": N_("序号 %(seq)s is not in this batch"),
+    "repeated": N_("序号 %(seq)s is given twice"),
+    "amount": N_("金额 is not the amount of 序号 %(seq)s in the batch"),
+    "account": N_("账号 is not the account of 序号 %(seq)s in the batch"),
+    "missing": N_("the results of 序号 %(seqs)s are missing"),
+}
+
+
 @dataclass
 class ResultsOutcome:
     batch: str
@@ -1121,7 +1133,7 @@ class ResultsOutcome:
 
 def import_results(
     engine: Engine,
-    vault: Vault,
+    vault_: Vault | None,
     village: str,
     batch: str,
     results: Sequence[BankResult],
@@ -1140,52 +1152,46 @@ def import_results(
     def decide(tx) -> None:
         conn = tx.conn
         b = get_batch(conn, village, batch)
+        vault = _need(vault_)
         if b.state != "open":
             raise _conflict(
                 "community.batch_done", "the results of this batch were imported already"
             )
         payments = {p.line: p for p in payments_of(conn, batch)}
         vaults = {a.household: a.vault for a in allocations_of(conn, b.distribution)}
-        errors: list[dict] = []
+        bad: list[tuple[int, str, dict]] = []
         seen: set[int] = set()
         for r in results:
             p = payments.get(r.seq)
             if p is None:
-                errors.append(
-                    {"line": r.line, "reason": f"序号 {r.seq} 不在本批次中", "code": "seq"}
-                )
+                bad.append((r.line, "seq", {"seq": r.seq}))
                 continue
             if r.seq in seen:
-                errors.append({"line": r.line, "reason": f"序号 {r.seq} 重复", "code": "repeated"})
+                bad.append((r.line, "repeated", {"seq": r.seq}))
                 continue
             seen.add(r.seq)
             if r.amount_fen != p.amount_fen:
-                errors.append(
-                    {"line": r.line, "reason": f"金额与批次第 {r.seq} 行不符", "code": "amount"}
-                )
+                bad.append((r.line, "amount", {"seq": r.seq}))
                 continue
-            account = vault_service.get(conn, vault, vaults[p.household]).fields.get(
-                "bank_account", ""
-            )
-            if r.account.replace(" ", "") != account:
-                errors.append(
-                    {"line": r.line, "reason": f"账号与批次第 {r.seq} 行不符", "code": "account"}
-                )
+            record = vault_service.get(conn, vault, vaults[p.household])
+            if r.account.replace(" ", "").replace("-", "") != record.fields.get("bank_account"):
+                bad.append((r.line, "account", {"seq": r.seq}))
         missing = sorted(set(payments) - seen)
         if missing:
-            errors.append(
-                {
-                    "line": 0,
-                    "reason": f"缺少序号 {', '.join(map(str, missing[:20]))} 的结果",
-                    "code": "missing",
-                }
-            )
-        if errors:
+            bad.append((0, "missing", {"seqs": ", ".join(map(str, missing[:20]))}))
+        if bad:
+            errors = [
+                {"line": line, "code": code, "params": params,
+                 "reason": MATCH_REASONS[code] % params}
+                for line, code, params in bad
+            ]  # fmt: skip
             raise ValidationError(
-                "community.bank_bad_lines",
-                f"the bank's file has {len(errors)} problems; nothing was posted",
-                {"count": len(errors), "errors": errors},
-            )
+                "community.bank_mismatch",
+                f"the bank's file does not match the batch on {len(errors)} lines; "
+                "nothing was posted",
+                {"count": len(errors), "line": errors[0]["line"], "reason": errors[0]["reason"],
+                 "errors": errors},
+            )  # fmt: skip
         drafts = []
         paid = failed = paid_fen = failed_fen = 0
         for r in sorted(results, key=lambda r: r.seq):

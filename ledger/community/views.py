@@ -23,14 +23,14 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from ledger import formatting
 from ledger.accounts import scopes
-from ledger.community import jobs, model, services, throttle
+from ledger.community import bankfiles, jobs, model, services, throttle
 from ledger.community.forms import (
     AnswerForm,
     ApproveForm,
@@ -76,14 +76,14 @@ authz.protect(
         "finalise": VILLAGE,
         "reverse": VILLAGE,
         "batch": VILLAGE,
+        "download": VILLAGE,
+        "results": VILLAGE,
         "bank": VILLAGE,
         "bureau": authz.org_scoped("bureau"),
         "lookup": authz.PUBLIC,
     },
 )
 PAGE = 100
-#: Whether the bank's files (download, results) are served (:mod:`ledger.community.payouts`).
-BANK_FILES = False
 #: Days after which money a village received and has not shared is pointed out to the bureau.
 STALE_DAYS = 180
 
@@ -394,8 +394,12 @@ def _distribution_page(org, distribution: str, status: int = 200, **forms):
         states=model.STATE_WORDS,
         payment_words=model.PAYMENT_WORDS,
         today=services.today(),
-        bank_files=BANK_FILES,
     ), status
+
+
+def _purpose(d: services.Distribution) -> str:
+    """What the bank prints as the payment's purpose (用途)."""
+    return d.title[: bankfiles.PURPOSE_MAX_LEN]
 
 
 def _bank_form(household: str) -> BankForm:
@@ -520,6 +524,68 @@ def batch(code: str, distribution: str):
                  batch=b.batch, lines=b.lines)  # fmt: skip
 
     return _do(distribution, "batch", BatchForm(), action)
+
+
+@bp.get("/villages/<code>/sharing/<distribution>/batches/<batch>.<fmt>")
+def download(code: str, distribution: str, batch: str, fmt: str):
+    """The batch for the bank, with names and accounts: only the village's own users, and
+    every download is recorded in the audit log."""
+    org = _writer()
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    with read_transaction(engine()) as conn:
+        try:
+            b = services.get_batch(conn, org.code, batch)
+            d = services.get_distribution(conn, distribution, org.code)
+        except LedgerError:
+            abort(404)
+        if b.distribution != distribution:
+            abort(404)
+        try:
+            lines = [
+                bankfiles.BankLine(x.seq, x.name, x.account, x.amount_fen, x.purpose)
+                for x in services.bank_lines(conn, _vault_or_none(), org.code, batch, _purpose(d))
+            ]
+        except LedgerError as exc:
+            flash(error_message(exc), "error")
+            return redirect(url_for(".distribution", code=org.code, distribution=distribution))
+    authz.record_export(
+        f"community.batch.{fmt}", org,
+        {"batch": batch, "lines": len(lines), "amount_fen": b.amount_fen},
+    )  # fmt: skip
+    if fmt == "csv":
+        body, mime = bankfiles.export_csv(lines), "text/csv; charset=utf-8"
+    else:
+        body = bankfiles.export_xlsx(lines)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{batch}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/villages/<code>/sharing/<distribution>/batches/<batch>/results")
+def results(code: str, distribution: str, batch: str):
+    def action(org, form):
+        data = form.file.data.read()
+        try:
+            parsed = bankfiles.parse_results(data)
+            out = services.import_results(
+                engine(), _vault_or_none(), org.code, batch, parsed,
+                hashlib.sha256(data).hexdigest(), actor=_actor(), key=_key(form, "results"),
+            )  # fmt: skip
+        except ValidationError as exc:
+            reasons = bankfiles.REASONS if exc.code == "community.bank_bad_lines" else None
+            reasons = reasons or services.MATCH_REASONS
+            for e in exc.details.get("errors", [])[:50]:
+                text = _(reasons[e["code"]]) % e["params"] if e.get("code") in reasons else ""
+                where = _("line %(line)s", line=e["line"]) if e.get("line") else ""
+                form.form_errors.append(f"{where}：{text}" if where else text)
+            raise
+        return _("The bank's results were posted: %(paid)s paid, %(failed)s failed.",
+                 paid=out.paid, failed=out.failed)  # fmt: skip
+
+    return _do(distribution, "results", ResultsForm(), action)
 
 
 @bp.post("/villages/<code>/sharing/households/<household>/bank")

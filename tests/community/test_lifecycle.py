@@ -7,10 +7,10 @@ import pytest
 
 from ledger.community import services
 from ledger.community.services import BankResult, Resolution
-from ledger.core.errors import ConflictError
+from ledger.core.errors import ConflictError, ValidationError
 from ledger.services.verify import verify_log
 from ledger.storage.db import read_transaction
-from tests.community import ACTOR, RULE, VAULT, fund, lines
+from tests.community import ACTOR, RULE, VAULT, finalised, fund, lines
 from tests.units import VILLAGE
 
 
@@ -119,3 +119,29 @@ def test_whole_path(engine):
         picture = services.money(conn, VILLAGE)
     assert (picture.paid, picture.pending) == (90_000, 0)
     assert verify_log(engine, []) == []
+
+
+def test_bank_results_that_do_not_match_the_batch_post_nothing(engine):
+    from ledger.services.log import read_head
+
+    d = finalised(engine)
+    batch = services.create_batch(engine, VILLAGE, d.distribution, actor=ACTOR, key="b")
+    with read_transaction(engine) as conn:
+        allocs = services.allocations_of(conn, d.distribution)
+        size = read_head(conn).size
+    accounts = [line.bank_account for line in lines(3)]
+    results = [
+        BankResult(2, 1, accounts[0], allocs[0].amount_fen + 1, True, None),  # another amount
+        BankResult(3, 2, "6222020200000000000", allocs[1].amount_fen, True, None),  # account
+        BankResult(4, 9, accounts[2], allocs[2].amount_fen, True, None),  # not in the batch
+    ]
+    with pytest.raises(ValidationError) as err:
+        services.import_results(engine, VAULT, VILLAGE, batch.batch, results, "00" * 32,
+                                actor=ACTOR, key="x")  # fmt: skip
+    assert err.value.code == "community.bank_mismatch"
+    assert [(e["line"], e["code"]) for e in err.value.details["errors"]] == [
+        (2, "amount"), (3, "account"), (4, "seq"), (0, "missing")
+    ]  # fmt: skip
+    with read_transaction(engine) as conn:
+        assert read_head(conn).size == size
+        assert {a.status for a in services.allocations_of(conn, d.distribution)} == {"in_batch"}

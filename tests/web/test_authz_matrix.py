@@ -148,6 +148,14 @@ READ_ROWS = [
     only("/bureaus/350428/sharing", {"county", "province", "tok_county"}),
     only("/bureaus/350403/sharing", {"other_county", "province"}),
     public("/sharing/lookup"),
+    only(f"{NO_DISTRIBUTION}/batches/{V1}-999-B1.csv", SHARING_WRITERS, ok=404),
+    row(
+        f"/api/v1/community/villages/{V1}/distributions/{V1}-999/batches/{V1}-999-B1",
+        403,
+        anonymous=401,
+        village=404,
+        tok_village=404,
+    ),
     row(
         f"/api/v1/community/villages/{V1}",
         200,
@@ -207,6 +215,7 @@ WRITE_ROWS = [
         for step in ("approve", "publish", "objections", "finalise", "reverse", "batches")
     ),
     only(f"{NO_DISTRIBUTION}/objections/1/answer", SHARING_WRITERS, "POST", ok=302),
+    only(f"{NO_DISTRIBUTION}/batches/{V1}-999-B1/results", SHARING_WRITERS, "POST", ok=404),
     only(f"{SHARING}/households/CK001/bank", SHARING_WRITERS, "POST", ok=302),
     row("/sharing/lookup", 422, "POST"),
     # the community API's writes: within the village's scope, requests get to validation (422)
@@ -235,6 +244,7 @@ WRITE_ROWS = [
                     "finalisation",
                     "reversal",
                     "batches",
+                    f"batches/{V1}-999-B1/results",
                 )
             ),
             "households/CK001/bank-account",

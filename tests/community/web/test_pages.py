@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from ledger.community.services import ALLOC_T, DIST_T, MEMBER_T
 from ledger.storage.db import read_transaction
 from tests.community import lines, roster_csv
-from tests.web.conftest import csrf_token
+from tests.support.world import USERS
+from tests.web.conftest import csrf_token, sign_in
 
 V1 = "350428102201"
 BASE = f"/villages/{V1}/sharing"
@@ -166,10 +167,10 @@ def test_the_bureau_reads_but_cannot_write(client, login, funded):
     assert client.get("/bureaus/350428/sharing").status_code == 200
 
 
-def test_a_villager_looks_up_with_the_last_four_characters(client, login, funded, engine):
+def test_a_villager_looks_up_with_the_last_four_characters(client, login, funded, engine, app):
     login("village")
     save_roster(client, roster_csv(lines(3)))
-    client.delete_cookie("session")
+    client = app.test_client()
     page = client.get("/sharing/lookup")
     assert page.status_code == 200 and "常口村" in page.get_data(as_text=True)
     last4 = lines(3)[0].id_number[-4:]
@@ -184,3 +185,108 @@ def test_a_villager_looks_up_with_the_last_four_characters(client, login, funded
     assert "CK001" in found.get_data(as_text=True)
     wrong = client.post("/sharing/lookup", data={**data, "id_last4": "0000"})
     assert wrong.status_code == 404
+
+
+def results_csv(rows: list[tuple[int, str, str, int, str]], failed: dict[int, str]) -> bytes:
+    """The bank's result file for batch ``rows`` (序号, 户名, 账号, 金额 fen, 用途)."""
+    out = ["序号,户名,账号,金额,用途,状态,失败原因"]
+    for seq, name, account, fen, purpose in rows:
+        status, reason = ("失败", failed[seq]) if seq in failed else ("成功", "")
+        out.append(
+            f"{seq},{name},{account},{fen // 100}.{fen % 100:02d},{purpose},{status},{reason}"
+        )
+    return ("\n".join(out) + "\n").encode()
+
+
+def test_payments_through_the_bank_with_one_failure_retried(client, login, funded, engine, app):
+    from openpyxl import load_workbook
+
+    from ledger.community import services
+    from ledger.vault.crypto import Vault
+    from tests.community import ACTOR, RULE
+    from tests.web.conftest import audit_entries
+
+    vault = Vault.from_settings(app.extensions["ledger.settings"])
+    services.save_roster(engine, vault, V1, lines(3), "ab" * 32, actor=ACTOR, key="r")
+    services.add_rule(engine, V1, "R1", "标准规则", RULE, actor=ACTOR, key="rule")
+    d = services.draft(
+        engine, V1, title="2021年分配", amount_fen=100_000, rule="R1", actor=ACTOR, key="d"
+    )
+    services.approve(
+        engine,
+        V1,
+        d.distribution,
+        services.Resolution("2021-07-01", "决1", 10, 6, b"s"),
+        actor=ACTOR,
+        key="a",
+    )
+    services.publish(
+        engine, V1, d.distribution, place="公示栏", notice_from="2021-07-02", actor=ACTOR, key="p"
+    )
+    services.finalise(engine, V1, d.distribution, on="2021-07-10", actor=ACTOR, key="f")
+    login("village")
+    path = f"{BASE}/{d.distribution}"
+    assert client.post(f"{path}/batches", data=form_keys(client, path)).status_code == 302
+    batch = f"{d.distribution}-B1"
+    before = len(audit_entries(engine, "audit.export"))
+    xlsx = client.get(f"{path}/batches/{batch}.xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["Cache-Control"] == "no-store"
+    assert len(audit_entries(engine, "audit.export")) == before + 1
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    rows = [tuple(c.value for c in r) for r in sheet.iter_rows(min_row=2)]
+    assert [r[1] for r in rows] == [x.head_name for x in lines(3)]
+    assert [r[2] for r in rows] == [x.bank_account for x in lines(3)]
+    with read_transaction(engine) as conn:
+        amounts = [a.amount_fen for a in services.allocations_of(conn, d.distribution)]
+    batch_rows = [
+        (i, x.head_name, x.bank_account, amounts[i - 1], "2021年分配")
+        for i, x in enumerate(lines(3), 1)
+    ]
+    # A file that names a line not in the batch is refused whole.
+    wrong = results_csv([*batch_rows, (4, "某人", "6222020200112233999", 100, "2021年分配")], {})
+    refused = client.post(
+        f"{path}/batches/{batch}/results",
+        data={**form_keys(client, path), "file": (io.BytesIO(wrong), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "序号 4" in refused.get_data(as_text=True)
+    good = results_csv(batch_rows, {2: "户名与账号不符"})
+    posted = client.post(
+        f"{path}/batches/{batch}/results",
+        data={**form_keys(client, path), "file": (io.BytesIO(good), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert posted.status_code == 302, posted.get_data(as_text=True)[:600]
+    page = client.get(path).get_data(as_text=True)
+    assert "户名与账号不符" in page and "支付失败" in page
+    key = re.search(r'name="b-CK002-idempotency_key"[^>]*value="([^"]+)"', page).group(1)
+    fixed = client.post(
+        f"{BASE}/households/CK002/bank?back={d.distribution}",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "b-CK002-idempotency_key": key,
+            "b-CK002-bank_account": "6222 0202 0011 2299 002",
+        },
+    )
+    assert fixed.status_code == 302
+    assert client.post(f"{path}/batches", data=form_keys(client, path)).status_code == 302
+    second = f"{d.distribution}-B2"
+    retry = results_csv(
+        [(1, lines(3)[1].head_name, "6222020200112299002", amounts[1], "2021年分配")], {}
+    )
+    assert (
+        client.post(
+            f"{path}/batches/{second}/results",
+            data={**form_keys(client, path), "file": (io.BytesIO(retry), "r.csv")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 302
+    )
+    with read_transaction(engine) as conn:
+        picture = services.money(conn, V1)
+    assert (picture.paid, picture.pending) == (90_000, 0)
+    # Another village's clerk, or its county's bureau, cannot download the batch.
+    for who in ("village_other", "bureau_county"):
+        other = app.test_client()
+        assert sign_in(other, USERS[who][0]).status_code == 302
+        assert other.get(f"{path}/batches/{batch}.csv").status_code == 403
