@@ -119,5 +119,6 @@ MODULE = Module(
     messages=MESSAGES,
     account_words=ACCOUNT_WORDS,
     translations="ledger.community",
+    demo="ledger.community.demo:seed",
     jobs=("ledger.community.jobs:NOTICE_JOB",),
 )

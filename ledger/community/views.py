@@ -31,6 +31,15 @@ from werkzeug.exceptions import Forbidden
 from ledger import formatting
 from ledger.accounts import scopes
 from ledger.community import bankfiles, jobs, model, services, throttle
+from ledger.community.allocation import parse_rule
+from ledger.community.documents import (
+    NoticeFacts,
+    NoticeRow,
+    SlipFacts,
+    notice_document,
+    slip_document,
+)
+from ledger.community.explain import explain
 from ledger.community.forms import (
     AnswerForm,
     ApproveForm,
@@ -50,6 +59,8 @@ from ledger.community.forms import (
 from ledger.community.services import Resolution
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.units import parse_amount
+from ledger.receipts.issue import Issuer, issue
+from ledger.services import keys
 from ledger.storage.db import read_transaction
 from ledger.vault import masking
 from ledger.vault.crypto import Vault, VaultKeyError
@@ -79,6 +90,8 @@ authz.protect(
         "download": VILLAGE,
         "results": VILLAGE,
         "bank": VILLAGE,
+        "notice_pdf": VILLAGE,
+        "slip_pdf": VILLAGE,
         "bureau": authz.org_scoped("bureau"),
         "lookup": authz.PUBLIC,
     },
@@ -586,6 +599,97 @@ def results(code: str, distribution: str, batch: str):
                  paid=out.paid, failed=out.failed)  # fmt: skip
 
     return _do(distribution, "results", ResultsForm(), action)
+
+
+def _issuer() -> Issuer:
+    config = settings()
+    return Issuer(
+        keys.load_signer(config.key_path, config.log_origin), config.log_origin,
+        config.public_base,
+    )  # fmt: skip
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def _village_words(conn, org) -> tuple[str, str]:
+    """The village's name as printed (with its county's where known) and the programmes its
+    money came from, in words."""
+    from ledger.units import services as units
+    from ledger.units.model import PROGRAMMES
+
+    programmes = sorted({e.programme for e in units.earnings(conn, org.code)})
+    words = "、".join(_(PROGRAMMES[p].label) for p in programmes if p in PROGRAMMES)
+    return org.name, words or _("Forestry carbon")
+
+
+@bp.get("/villages/<code>/sharing/<distribution>/notice.pdf")
+def notice_pdf(code: str, distribution: str):
+    """The public notice (公示表) for the notice board, proving the distribution's draft,
+    approval and publication; every household's amount (head names masked)."""
+    org = authz.current_org()
+    with read_transaction(engine()) as conn:
+        try:
+            d = services.get_distribution(conn, distribution, org.code)
+        except LedgerError:
+            abort(404)
+        if d.publish_seq is None:
+            abort(404)
+        members = services.members_of(conn, org.code, d.roster_version)
+        result = services.allocation_of(conn, d, members)
+        names = _masked_names(conn, [m.vault for m in members])
+        village_name, programme = _village_words(conn, org)
+    by_code = {m.household: m for m in members}
+    rows = [
+        NoticeRow(s.household_code, names.get(by_code[s.household_code].vault, ""), s.members,
+                  s.forest_area_mu, s.low_income, s.amount_fen)
+        for s in result.allocations
+    ]  # fmt: skip
+    facts = NoticeFacts(
+        village_name=village_name, village_code=org.code, programme=programme,
+        distribution_title=d.title, distribution_id=d.distribution, total_fen=d.amount_fen,
+        retained_fen=result.retained_fen, low_income_fen=result.low_income_fen,
+        rule=parse_rule(d.terms), rows=rows,
+    )  # fmt: skip
+    seqs = [d.draft_seq, d.approve_seq, d.publish_seq]
+    data = issue(engine(), _issuer(), seqs, notice_document(facts))
+    return _pdf(data, f"notice-{d.distribution}.pdf")
+
+
+SLIP_STATUS = {model.UNPAID: "pending", model.IN_BATCH: "pending", model.PAID: "paid",
+               model.FAILED: "failed"}  # fmt: skip
+
+
+@bp.get("/villages/<code>/sharing/<distribution>/slips/<household>.pdf")
+def slip_pdf(code: str, distribution: str, household: str):
+    """A household's payout slip (收益分配到户凭证), proving its allocation entry."""
+    org = authz.current_org()
+    with read_transaction(engine()) as conn:
+        try:
+            d = services.get_distribution(conn, distribution, org.code)
+        except LedgerError:
+            abort(404)
+        rows = {a.household: a for a in services.allocations_of(conn, distribution)}
+        row = rows.get(household)
+        if row is None or row.status == "reversed":
+            abort(404)
+        members = services.members_of(conn, org.code, d.roster_version)
+        result = services.allocation_of(conn, d, members)
+        name = _masked_names(conn, [row.vault]).get(row.vault, "")
+        village_name, programme = _village_words(conn, org)
+    share = result.by_code()[household]
+    facts = SlipFacts(
+        village_name=village_name, village_code=org.code, programme=programme,
+        distribution_title=d.title, distribution_id=d.distribution, head_masked=name,
+        status=SLIP_STATUS.get(row.status, "pending"),
+        failure_reason=row.reason if row.status == model.FAILED else None,
+        explanation=explain(result, share),
+    )  # fmt: skip
+    data = issue(engine(), _issuer(), [row.seq], slip_document(facts))
+    return _pdf(data, f"slip-{d.distribution}-{household}.pdf")
 
 
 @bp.post("/villages/<code>/sharing/households/<household>/bank")

@@ -149,6 +149,8 @@ READ_ROWS = [
     only("/bureaus/350403/sharing", {"other_county", "province"}),
     public("/sharing/lookup"),
     only(f"{NO_DISTRIBUTION}/batches/{V1}-999-B1.csv", SHARING_WRITERS, ok=404),
+    only(f"{NO_DISTRIBUTION}/notice.pdf", SHARING_READERS, ok=404),
+    only(f"{NO_DISTRIBUTION}/slips/CK001.pdf", SHARING_READERS, ok=404),
     row(
         f"/api/v1/community/villages/{V1}/distributions/{V1}-999/batches/{V1}-999-B1",
         403,

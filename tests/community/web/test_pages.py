@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 from sqlalchemy import func, select
 
@@ -33,6 +34,13 @@ def form_keys(client, path: str) -> dict[str, str]:
 def count(engine, table) -> int:
     with read_transaction(engine) as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar()
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    return re.sub(r"\s+", "", done.stdout.decode())
 
 
 def upload_roster(client, data: bytes):
@@ -198,7 +206,9 @@ def results_csv(rows: list[tuple[int, str, str, int, str]], failed: dict[int, st
     return ("\n".join(out) + "\n").encode()
 
 
-def test_payments_through_the_bank_with_one_failure_retried(client, login, funded, engine, app):
+def test_payments_through_the_bank_with_one_failure_retried(
+    client, login, funded, engine, app, tmp_path
+):
     from openpyxl import load_workbook
 
     from ledger.community import services
@@ -285,6 +295,25 @@ def test_payments_through_the_bank_with_one_failure_retried(client, login, funde
     with read_transaction(engine) as conn:
         picture = services.money(conn, V1)
     assert (picture.paid, picture.pending) == (90_000, 0)
+    # The paid household's slip and the distribution's notice, verified on the public page.
+    slip = client.get(f"{path}/slips/CK002.pdf")
+    assert slip.status_code == 200 and slip.mimetype == "application/pdf"
+    text = pdf_text(slip.data, tmp_path)
+    assert "收益分配到户凭证" in text and "CK002" in text and "已支付" in text
+    assert f"{amounts[1] // 100:,}.{amounts[1] % 100:02d}" in text
+    assert lines(3)[1].head_name not in text and lines(3)[1].id_number not in text
+    notice = client.get(f"{path}/notice.pdf")
+    assert notice.status_code == 200
+    text = pdf_text(notice.data, tmp_path)
+    assert "收益分配公示表" in text and all(f"CK00{i}" in text for i in (1, 2, 3))
+    public = app.test_client()
+    token = csrf_token(public, "/public/receipts")
+    checked = public.post(
+        "/public/receipts",
+        data={"csrf_token": token, "receipt": (io.BytesIO(slip.data), "slip.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert checked.status_code == 200, checked.get_data(as_text=True)[:800]
     # Another village's clerk, or its county's bureau, cannot download the batch.
     for who in ("village_other", "bureau_county"):
         other = app.test_client()
