@@ -362,10 +362,15 @@ def _distribution_page(org, distribution: str, status: int = 200, **forms):
                 preview = None
         members = {m.household: m for m in services.members_of(conn, org.code, d.roster_version)}
         if preview is not None:
-            rows = [(s.household_code, s.amount_fen, None) for s in preview.allocations]
+            rows = [(s.household_code, s.amount_fen, s) for s in preview.allocations]
         else:
             rows = [(a.household, a.amount_fen, a) for a in allocations]
         shown = rows[(page - 1) * PAGE : page * PAGE]
+        explained = (
+            {h: explain(preview, s, _lang()) for h, _amount, s in shown}
+            if preview is not None
+            else {}
+        )
         vaults = [members[h].vault for h, _, _ in shown if h in members]
         names = _masked_names(conn, vaults) if scopes.can_write(principal, org) else {}
         payments = {b.batch: services.payments_of(conn, b.batch) for b in batches}
@@ -394,6 +399,7 @@ def _distribution_page(org, distribution: str, status: int = 200, **forms):
         payments=payments,
         preview=preview,
         rows=shown,
+        explained=explained,
         members=members,
         names=names,
         page=page,
