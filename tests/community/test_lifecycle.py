@@ -145,3 +145,54 @@ def test_bank_results_that_do_not_match_the_batch_post_nothing(engine):
     with read_transaction(engine) as conn:
         assert read_head(conn).size == size
         assert {a.status for a in services.allocations_of(conn, d.distribution)} == {"in_batch"}
+
+
+def test_a_finalised_distribution_is_corrected_by_a_linked_reversal(engine):
+    d = finalised(engine)
+    with read_transaction(engine) as conn:
+        before = services.money(conn, VILLAGE)
+    assert (before.held, before.shared, before.retained) == (50_000, 90_000, 10_000)
+    r = services.reverse(engine, VILLAGE, d.distribution, reason="花名册有误，重新分配",
+                         actor=ACTOR, key="rev")  # fmt: skip
+    assert (r.state, r.reverses, r.amount_fen) == ("reversal", d.distribution, 100_000)
+    with read_transaction(engine) as conn:
+        original = services.get_distribution(conn, d.distribution)
+        after = services.money(conn, VILLAGE)
+        statuses = {a.status for a in services.allocations_of(conn, d.distribution)}
+    assert (original.state, original.reversed_by) == ("reversed", r.distribution)
+    assert statuses == {"reversed"}
+    assert (after.held, after.shared, after.retained, after.pending) == (150_000, 0, 0, 0)
+    with pytest.raises(ConflictError) as err:
+        services.reverse(engine, VILLAGE, d.distribution, reason="again", actor=ACTOR, key="r2")
+    assert err.value.code == "community.state"
+    assert verify_log(engine, []) == []
+
+
+def test_a_paid_distribution_cannot_be_reversed(engine):
+    d = finalised(engine)
+    services.create_batch(engine, VILLAGE, d.distribution, actor=ACTOR, key="b")
+    with pytest.raises(ConflictError) as err:
+        services.reverse(engine, VILLAGE, d.distribution, reason="x", actor=ACTOR, key="r")
+    assert err.value.code == "community.reverse_paid"
+
+
+def test_the_bureau_sees_each_village_reconciled_and_money_held_for_long(engine):
+    from ledger.accounts import services as accounts
+    from ledger.storage.db import write_transaction
+
+    with write_transaction(engine) as conn:
+        accounts.create_org(conn, "bureau", "350428", "将乐县林业局", actor="test")
+        accounts.create_org(conn, "village", VILLAGE, "常口村", actor="test")
+    fund(engine)  # sold on 2021-06-01: never shared since
+    with read_transaction(engine) as conn:
+        (row,) = services.bureau_rows(conn, "350428", stale_days=180)
+    assert (row.picture.received, row.picture.held, row.reconciles, row.stale) == (
+        150_000, 150_000, True, True)  # fmt: skip
+    services.save_roster(engine, VAULT, VILLAGE, lines(3), "ab" * 32, actor=ACTOR, key="r")
+    services.add_rule(engine, VILLAGE, "R1", "标准规则", RULE, actor=ACTOR, key="rule")
+    services.draft(engine, VILLAGE, title="分配", amount_fen=150_000, rule="R1", actor=ACTOR,
+                   key="d")  # fmt: skip
+    with read_transaction(engine) as conn:
+        (row,) = services.bureau_rows(conn, "350428", stale_days=180)
+    assert (row.picture.held, row.picture.sharing, row.reconciles, row.stale) == (
+        0, 150_000, True, False)  # fmt: skip
