@@ -14,6 +14,10 @@ class JobRow(SQLModel, table=True):
     ``running`` → ``done`` or ``failed``; ``stage``, ``progress`` and ``total`` say how far it
     is; ``counts`` (JSON), ``result`` (JSON) and ``errors`` (JSON list) say how it ended.
     ``owner`` is who may see it (an organisation code), ``actor`` who started it.
+
+    While it runs, ``runner`` names the run that claimed it (``host:pid:start:token``, see
+    :mod:`ledger.jobs.runner`) and ``heartbeat_at`` is when that run last said it is alive;
+    ``attempts`` counts the claims (a run abandoned by a dead process is claimed again).
     """
 
     __tablename__ = "job"
@@ -40,3 +44,6 @@ class JobRow(SQLModel, table=True):
     created_at: str = Field(max_length=40)
     started_at: str | None = Field(default=None, max_length=40)
     finished_at: str | None = Field(default=None, max_length=40)
+    runner: str | None = Field(default=None, max_length=200)
+    heartbeat_at: str | None = Field(default=None, max_length=40)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
