@@ -1093,12 +1093,23 @@ def _villages(postings: Sequence[Any]) -> list[str]:
     out = []
     for p in postings:
         account = p.account if hasattr(p, "account") else p[0]
-        holder = parse_holder(account.removesuffix(PLEDGED)) if isinstance(account, str) else None
-        if holder is not None and holder.village is not None:
-            out.append(holder.village)
-        elif isinstance(account, str) and account.startswith("Income:Village:"):
-            out.append(account.split(":")[2])
+        if isinstance(account, str):
+            village = _village_of(account)
+            if village is not None:
+                out.append(village)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _village_of(account: str) -> str | None:
+    """The village an account names: a village's or household's holding (or pledged)
+    account, or a village's income account."""
+    holder = parse_holder(account.removesuffix(PLEDGED))
+    if holder is not None and holder.village is not None:
+        return holder.village
+    if account.startswith("Income:Village:"):
+        return account.split(":")[2]
+    return None
 
 
 # --- entries in words (receipts, the public verification page) ----------------------------
