@@ -84,6 +84,10 @@ MESSAGES = {
     "units.transfer_which": N_(
         "Give either the quantity or the serials to transfer (one of the two)."
     ),
+    "job.abandoned": N_(
+        "The work stopped: its process ended %(attempts)s times before finishing. Nothing of "
+        "it was written twice; start it again."
+    ),
     "units.order_unknown": N_("There is no one-yuan order %(order)s."),
     "units.import_unknown": N_("Entry %(seq)s is not a one-yuan import."),
     "units.not_oneyuan": N_("This entry is not a one-yuan purchase."),

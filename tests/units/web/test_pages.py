@@ -183,3 +183,25 @@ def test_pages_in_english(client, login, units):
     login("village")
     text = client.get(f"/villages/{V1}/carbon").get_data(as_text=True)
     assert "Carbon income" in text and "CNY 4,500.00" in text and "300 t CO2e" in text
+
+
+def test_a_job_abandoned_too_often_says_so_in_chinese(client, login, units, engine):
+    from sqlalchemy import update
+
+    from ledger.storage.db import write_transaction
+
+    job_id = runner.create_job(
+        engine, "units.oneyuan_import", params={"file": "x.csv"}, owner="350428", actor="t",
+        input=b"",
+    )  # fmt: skip
+    with write_transaction(engine) as conn:  # a run on another host, silent for a day
+        conn.execute(
+            update(runner.JOB).where(runner.JOB.c.id == job_id).values(
+                status="running", runner="elsewhere:1:1:abc", attempts=runner.MAX_ATTEMPTS,
+                heartbeat_at="2026-01-01T00:00:00.000000Z",
+            )
+        )  # fmt: skip
+    assert runner.reclaim_abandoned(engine, "2026-01-02T00:00:00.000000Z") == []
+    login("bureau_county")
+    page = client.get(f"/bureaus/350428/carbon/jobs/{job_id}").get_data(as_text=True)
+    assert "任务中断了 3 次" in page and 'http-equiv="refresh"' not in page
