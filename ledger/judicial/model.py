@@ -41,8 +41,11 @@ DECISION = "judicial.decision"
 PURCHASE = "judicial.purchase"
 RETIREMENT = "judicial.retirement"
 CERTIFIED = "judicial.certified"
+OVERDUE = "judicial.overdue"
 #: Kinds that concern one case (all but the method).
-CASE_KINDS = (CASE, REPLANTING, DOCUMENT, ASSESSMENT, DECISION, PURCHASE, RETIREMENT, CERTIFIED)
+CASE_KINDS = (
+    CASE, REPLANTING, DOCUMENT, ASSESSMENT, DECISION, PURCHASE, RETIREMENT, CERTIFIED, OVERDUE,
+)  # fmt: skip
 KINDS = (METHOD, *CASE_KINDS)
 
 FILED, ASSESSED, DECIDED, PURCHASED, RETIRED, CERTIFIED_STATE = (
@@ -82,6 +85,7 @@ ALLOWED_FROM = {
     CERTIFIED: (RETIRED,),
     REPLANTING: STATES,
     DOCUMENT: STATES,
+    OVERDUE: (DECIDED, PURCHASED),
 }
 
 OFFENCES = {
@@ -816,6 +820,20 @@ def validate_certified(body: Mapping[str, Any], where: str) -> list[ValidationEr
     return errors
 
 
+def validate_overdue(body: Mapping[str, Any], where: str) -> list[ValidationError]:
+    """``judicial.overdue``: the scheduler found the case decided ``days`` days ago and its
+    units not yet retired (a flag for the court and the bureau; the state does not change)."""
+    errors = _fields(body, where, ("case", "court", "state", "decided_on", "days", "flagged_on"))
+    if errors:
+        return errors
+    _case_ref(body, where, errors)
+    _check(errors, body["state"] in (DECIDED, PURCHASED), "judicial.state", where, "state")
+    _check(errors, valid_date(body["decided_on"]), "judicial.date", where, "decided_on")
+    _check(errors, _is_int(body["days"], 0, 100_000), "judicial.days", where, "days")
+    _check(errors, valid_date(body["flagged_on"]), "judicial.date", where, "flagged_on")
+    return errors
+
+
 VALIDATORS = {
     METHOD: validate_method,
     CASE: validate_case,
@@ -826,6 +844,7 @@ VALIDATORS = {
     PURCHASE: validate_purchase,
     RETIREMENT: validate_retirement,
     CERTIFIED: validate_certified,
+    OVERDUE: validate_overdue,
 }
 
 

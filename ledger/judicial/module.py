@@ -18,6 +18,7 @@ LABELS = {
     model.PURCHASE: N_("Restoration carbon purchased"),
     model.RETIREMENT: N_("Carbon retired for the case"),
     model.CERTIFIED: N_("Certificate issued"),
+    model.OVERDUE: N_("Not retired in time"),
 }
 
 #: Every case entry is scoped to its court (and the bureaus over its division); the methods
@@ -90,4 +91,5 @@ MODULE = Module(
     ),
     messages={**assessment.MESSAGES, **casenumber.MESSAGES, **MESSAGES},
     translations="ledger.judicial",
+    jobs=("ledger.judicial.jobs:UNRETIRED",),
 )

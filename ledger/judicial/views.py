@@ -285,6 +285,8 @@ def _step_facts(entry, words: Words, names: dict[str, str]) -> list[tuple[str, s
             (_("Title"), b["title"]),
             (_("SHA-256"), b["sha256"]),
         ]
+    if entry.kind == model.OVERDUE:
+        return [(_("Days since the decision"), str(b["days"]))]
     if entry.kind == model.REPLANTING:
         return [
             (_("Area"), _("%(mu)s mu", mu=b["area_mu"])),

@@ -60,6 +60,30 @@ SHARING_READERS = {"village", "county", "province", "tok_village", "tok_county"}
 SHARING_WRITERS = {"village", "tok_village"}
 #: A distribution that does not exist: its readers get 404, others are refused before.
 NO_DISTRIBUTION = f"{SHARING}/{V1}-999"
+#: The judicial case seeded for the matrix (see :func:`seed_judicial`) and its pages.
+CASE = "2023-XC-45"
+JUDICIAL_READERS = {"court", "county", "province", "tok_county"}
+JUDICIAL_FORMS = (
+    "new",
+    *(f"{CASE}/{form}" for form in ("assess", "decide", "purchase", "retire", "documents")),
+)
+JUDICIAL_API_WRITES = (
+    "cases",
+    *(
+        f"cases/350428/{CASE}/{op}"
+        for op in ("assessments", "decisions", "purchases", "retirements", "documents")
+    ),
+)
+NOT_COURTS = {
+    "anonymous": 401,
+    "village": 403,
+    "county": 403,
+    "province": 403,
+    "other_county": 403,
+    "admin": 403,
+    "tok_village": 403,
+    "tok_county": 403,
+}
 
 READ_ROWS = [
     # public pages
@@ -184,6 +208,33 @@ READ_ROWS = [
         admin=403,
         tok_village=403,
     ),
+    # judicial carbon: a court reads its own cases, bureaus those of the courts in their
+    # division; the forms are for the court's own staff; nothing is public but the methods
+    public("/judicial/static/judicial.css"),
+    only(f"/courts/{COURT}/judicial", JUDICIAL_READERS),
+    only(f"/courts/{COURT}/judicial/{CASE}", JUDICIAL_READERS),
+    only(f"/courts/{COURT}/judicial/NO-SUCH-CASE", JUDICIAL_READERS, ok=404),
+    only(f"/courts/{COURT2}/judicial", {"other_county", "province"}),
+    *(only(f"/courts/{COURT}/judicial/{form}", {"court"}) for form in JUDICIAL_FORMS),
+    only("/bureaus/350428/judicial", {"county", "province", "tok_county"}),
+    only("/bureaus/350403/judicial", {"other_county", "province"}),
+    public("/api/v1/judicial/methods"),
+    row("/api/v1/judicial/cases", 200, anonymous=401, village=403, admin=403, tok_village=403),
+    row(
+        f"/api/v1/judicial/cases/350428/{CASE}",
+        200,
+        anonymous=401,
+        village=403,
+        admin=403,
+        tok_village=403,
+        other_county=404,
+    ),
+    row("/api/v1/judicial/lots", 200, anonymous=401, village=403, admin=403, tok_village=403),
+    only(
+        "/api/v1/judicial/summary",
+        {"county", "province", "other_county", "tok_county"},
+        anonymous=401,
+    ),
 ]
 
 WRITE_ROWS = [
@@ -274,6 +325,14 @@ WRITE_ROWS = [
             "oneyuan/imports",
         )
     ),
+    # judicial forms: empty forms are refused (422) for the court's own staff
+    *(
+        only(f"/courts/{COURT}/judicial/{form}", {"court"}, "POST", ok=422)
+        for form in JUDICIAL_FORMS
+    ),
+    # the judicial API's writes: the court (its own cases) gets to validation (422)
+    *(row(f"/api/v1/judicial/{path}", 422, "POST", **NOT_COURTS) for path in JUDICIAL_API_WRITES),
+    row("/api/v1/judicial/calculations", 422, "POST", anonymous=401),
 ]
 
 
@@ -342,6 +401,7 @@ def matrix(request, tmp_path_factory):
     headers["tok_village"] = {"Authorization": f"Bearer {tok_village}"}
     headers["tok_county"] = {"Authorization": f"Bearer {tok_county}"}
     ids = {"victim": world.users["victim"].id, "spare_token": spare.id, **seed_units(app)}
+    seed_judicial(app, world)
     yield app, world, clients, headers, ids
     engine.dispose()
     if server is not None:
@@ -364,6 +424,20 @@ def seed_units(app) -> dict[str, int]:
         price_fen_per_t=1_000, use="esg", kg=10_000, actor="test", within=None,
     )  # fmt: skip
     return {"sale": sale.entry.seq}
+
+
+def seed_judicial(app, world) -> None:
+    """The shipped method recorded and a case filed by the 将乐 court."""
+    from ledger.judicial import services
+    from ledger.vault.crypto import Vault
+
+    engine = app.extensions["ledger.engine"]
+    services.seed_shipped_methods(engine, actor="test")
+    services.file_case(
+        engine, Vault.from_settings(app.extensions["ledger.settings"]), court=world.orgs["court"],
+        case_number="(2023)闽0428刑初45号", offence="lanfa", defendants=["欧阳春华"],
+        filed_on="2023-05-10", actor="test",
+    )  # fmt: skip
 
 
 def app_username(role: str) -> str:
@@ -416,6 +490,8 @@ MATRIX_BLUEPRINTS = {
     "units_api",
     "community",
     "community_api",
+    "judicial",
+    "judicial_api",
 }
 
 
