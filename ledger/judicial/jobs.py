@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 from ledger.core.entry import EntryDraft
 from ledger.judicial import model, services
 from ledger.judicial.projection import STEP_T
-from ledger.platform import N_, Cron, Plan, ScheduledJob
+from ledger.platform import N_, Cron, Fact, Plan, ScheduledJob, Term
 from ledger.services.log import write
 from ledger.units.model import beijing_date
 
@@ -31,6 +31,18 @@ UNRETIRED = ScheduledJob(
     plans=(Plan("", Cron("0 8 * * *"), {"days": DAYS}),),
     counts={"flagged": N_("cases flagged"), "already": N_("cases flagged before")},
 )
+
+
+def describe_overdue(body, postings) -> list[Fact]:
+    """What a ``judicial.overdue`` entry states, in words (``EntryKind.describe``)."""
+    return [
+        (N_("Court's division code"), body["court"]),
+        (N_("Case"), body["case"]),
+        (N_("Step"), Term(model.STATE_LABELS[body["state"]])),
+        (N_("Decided on"), body["decided_on"]),
+        (N_("Days since the decision"), str(body["days"])),
+        (N_("Flagged on"), body["flagged_on"]),
+    ]
 
 
 def flag(engine, *, on: str, days: int = DAYS, actor: str = ACTOR) -> dict[str, int]:

@@ -4,7 +4,7 @@ restoration purchases that retire real carbon units for a case, and certificates
 
 from __future__ import annotations
 
-from ledger.judicial import assessment, casenumber, describe, model
+from ledger.judicial import assessment, casenumber, describe, jobs, model
 from ledger.judicial.projection import JudicialProjector
 from ledger.platform import N_, EntryKind, Module, NavItem
 
@@ -21,6 +21,9 @@ LABELS = {
     model.OVERDUE: N_("Not retired in time"),
 }
 
+#: What each kind states in words (the scheduler's flag is described beside its job).
+DESCRIPTIONS = {**describe.DESCRIPTIONS, model.OVERDUE: jobs.describe_overdue}
+
 #: Every case entry is scoped to its court (and the bureaus over its division); the methods
 #: are public, so anyone can check the parameters a case was assessed with.
 KINDS = tuple(
@@ -30,7 +33,7 @@ KINDS = tuple(
         validate=model.VALIDATORS[name],
         public=name == model.METHOD,
         parties=None if name == model.METHOD else model.parties,
-        describe=describe.DESCRIPTIONS[name],
+        describe=DESCRIPTIONS[name],
     )
     for name in model.KINDS
 )
@@ -91,5 +94,6 @@ MODULE = Module(
     ),
     messages={**assessment.MESSAGES, **casenumber.MESSAGES, **MESSAGES},
     translations="ledger.judicial",
+    demo="ledger.judicial.demo:seed",
     jobs=("ledger.judicial.jobs:UNRETIRED",),
 )

@@ -33,6 +33,7 @@ from ledger.judicial.forms import (
     ITEM_ROWS,
     AssessForm,
     CaseForm,
+    CertifyForm,
     DecisionForm,
     DocumentForm,
     PurchaseForm,
@@ -66,6 +67,8 @@ authz.protect(
         "purchase": COURT,
         "retire": COURT,
         "document": COURT,
+        "certify": COURT,
+        "certificate": COURT,
         "bureau": authz.org_scoped("bureau"),
     },
 )
@@ -406,6 +409,7 @@ def _next_step(state: str) -> tuple[str, str] | None:
         model.ASSESSED: (".decide", _("Record the decision")),
         model.DECIDED: (".purchase", _("Record the purchase")),
         model.PURCHASED: (".retire", _("Record the retirement")),
+        model.RETIRED: (".certify", _("Issue the certificate")),
     }.get(state)
 
 
@@ -679,6 +683,60 @@ def document(code: str, case: str):
     elif request.method == "POST":
         status = 422
     return _render("judicial/form_document.html", status, form=form, org=org, row=row)
+
+
+@bp.route("/courts/<code>/judicial/<case>/certify", methods=["GET", "POST"])
+def certify(code: str, case: str):
+    org = _writer()
+    with read_transaction(engine()) as conn:
+        row = _case(conn, org, case)
+    form = CertifyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            from ledger.judicial import certificates
+
+            certificates.certify_case(
+                engine(),
+                certificates.issuer_from_settings(settings()),
+                _vault(),
+                court=org,
+                case=row.case,
+                actor=authz.current_principal().actor,
+                key=_key(form, "judicial.certify"),
+            )
+        except LedgerError as exc:
+            status = _refused(form, exc)
+        else:
+            flash(_("The certificate is issued."), "info")
+            return redirect(url_for(".case", code=org.code, case=row.case), 303)
+    elif request.method == "POST":
+        status = 422
+    return _render("judicial/form_certify.html", status, form=form, org=org, row=row)
+
+
+@bp.get("/courts/<code>/judicial/<case>/certificate.pdf")
+def certificate(code: str, case: str):
+    org = authz.current_org()
+    with read_transaction(engine()) as conn:
+        row = _case(conn, org, case)
+    if row.state != model.CERTIFIED_STATE:
+        abort(404)
+    from ledger.judicial import certificates
+
+    pdf = certificates.certificate_pdf(
+        engine(), certificates.issuer_from_settings(settings()), _vault(), row
+    )
+    authz.record_export("judicial.certificate", org, {"case": row.case_number})
+    filename = f"certificate-{row.case}.pdf"
+    return (
+        pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{filename}"',
+        },
+    )
 
 
 # --- the bureau ------------------------------------------------------------------------------

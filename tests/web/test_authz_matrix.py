@@ -65,7 +65,10 @@ CASE = "2023-XC-45"
 JUDICIAL_READERS = {"court", "county", "province", "tok_county"}
 JUDICIAL_FORMS = (
     "new",
-    *(f"{CASE}/{form}" for form in ("assess", "decide", "purchase", "retire", "documents")),
+    *(
+        f"{CASE}/{form}"
+        for form in ("assess", "decide", "purchase", "retire", "documents", "certify")
+    ),
 )
 JUDICIAL_API_WRITES = (
     "cases",
@@ -214,6 +217,7 @@ READ_ROWS = [
     only(f"/courts/{COURT}/judicial", JUDICIAL_READERS),
     only(f"/courts/{COURT}/judicial/{CASE}", JUDICIAL_READERS),
     only(f"/courts/{COURT}/judicial/NO-SUCH-CASE", JUDICIAL_READERS, ok=404),
+    only(f"/courts/{COURT}/judicial/{CASE}/certificate.pdf", JUDICIAL_READERS, ok=404),
     only(f"/courts/{COURT2}/judicial", {"other_county", "province"}),
     *(only(f"/courts/{COURT}/judicial/{form}", {"court"}) for form in JUDICIAL_FORMS),
     only("/bureaus/350428/judicial", {"county", "province", "tok_county"}),
