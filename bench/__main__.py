@@ -1,7 +1,8 @@
 """``python -m bench``: run every benchmark, print the table, write ``bench/results.json``.
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
-``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``, ``judicial``) and
+``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``, ``judicial``,
+``purchase``) and
 ``--no-postgres`` for a quick look; a full run is what ``make bench`` does. ``oneyuan`` and
 ``finalise`` run ``append`` too: their ceiling is the append benchmark's of the same run.
 """
@@ -19,7 +20,18 @@ from pathlib import Path
 # composition root's modules load with them (ledger.platform.registry).
 os.environ["LEDGER_EXTRA_MODULES"] = "bench.module:MODULE"
 
-from bench import append, community, judicial, prove, receipts, reconcile, sharing, units, verify
+from bench import (
+    append,
+    community,
+    judicial,
+    judicial_purchase,
+    prove,
+    receipts,
+    reconcile,
+    sharing,
+    units,
+    verify,
+)
 from bench.common import (
     RESULTS_PATH,
     postgres_database,
@@ -40,6 +52,7 @@ SUITES = (
     "transfer",
     "community",
     "judicial",
+    "purchase",
     "finalise",
 )
 
@@ -80,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         results.extend(community.run())
     if "judicial" in only:
         results.extend(judicial.run())
+    if "purchase" in only:
+        results.extend(judicial_purchase.run(db) for db in databases)
     if "reconcile" in only:
         with sqlite_database() as engine, tempfile.TemporaryDirectory() as workdir:
             results.extend(reconcile.run(engine, "sqlite", Path(workdir)))

@@ -163,8 +163,8 @@ class JudicialTakeIn(Strict):
         max_length=120, json_schema_extra=ex("Assets:Village:350428102201:Collective")
     )
     kg: int | None = Field(None, ge=1, le=model.MAX_KG, json_schema_extra=ex(12_000))
-    serials: list[tuple[str, int, int]] | None = Field(
-        None, max_length=50, json_schema_extra=ex(None)
+    serials: list[list[str | int]] | None = Field(
+        None, max_length=50, description="[lot, first, last] ranges", json_schema_extra=ex(None)
     )
 
 

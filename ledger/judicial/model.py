@@ -42,11 +42,13 @@ PURCHASE = "judicial.purchase"
 RETIREMENT = "judicial.retirement"
 CERTIFIED = "judicial.certified"
 OVERDUE = "judicial.overdue"
-#: Kinds that concern one case (all but the method).
-CASE_KINDS = (
-    CASE, REPLANTING, DOCUMENT, ASSESSMENT, DECISION, PURCHASE, RETIREMENT, CERTIFIED, OVERDUE,
-)  # fmt: skip
+#: Kinds a court (or an administrator, for methods) writes: the method and a case's steps.
+CASE_KINDS = (CASE, REPLANTING, DOCUMENT, ASSESSMENT, DECISION, PURCHASE, RETIREMENT, CERTIFIED)
 KINDS = (METHOD, *CASE_KINDS)
+#: Kinds the scheduler writes on a case (described beside their job, ``jobs.py``).
+SCHEDULER_KINDS = (OVERDUE,)
+#: Every kind of the module.
+ALL_KINDS = (*KINDS, *SCHEDULER_KINDS)
 
 FILED, ASSESSED, DECIDED, PURCHASED, RETIRED, CERTIFIED_STATE = (
     "filed",

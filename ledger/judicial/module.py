@@ -35,7 +35,7 @@ KINDS = tuple(
         parties=None if name == model.METHOD else model.parties,
         describe=DESCRIPTIONS[name],
     )
-    for name in model.KINDS
+    for name in model.ALL_KINDS
 )
 
 MESSAGES = {

@@ -107,7 +107,7 @@ class JudicialProjector:
     """Writes the judicial tables (mutable: a case's row changes with its steps)."""
 
     name = "judicial"
-    kinds = frozenset(model.KINDS)
+    kinds = frozenset(model.ALL_KINDS)
     logs = frozenset({"main"})
     rebuildable = True
 
