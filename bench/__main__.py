@@ -2,8 +2,9 @@
 
 Options: ``--only NAME`` (repeatable; ``append``, ``verify``, ``prove``, ``receipts``,
 ``reconcile``, ``oneyuan``, ``transfer``, ``community``, ``finalise``, ``judicial``,
-``purchase``) and ``--no-postgres`` for a quick look; a full run is what ``make bench`` does. ``oneyuan`` and
-``finalise`` run ``append`` too: their ceiling is the append benchmark's of the same run.
+``purchase``) and ``--no-postgres`` for a quick look; a full run is what ``make bench`` does.
+``oneyuan`` and ``finalise`` run ``append`` too: their ceiling is the append benchmark's of the
+same run.
 """
 
 from __future__ import annotations
