@@ -228,5 +228,22 @@ class DocumentForm(FlaskForm):
     idempotency_key = idempotency_field()
 
 
+class ReplantingForm(FlaskForm):
+    """Replanting (补种复绿) ordered, or its acceptance."""
+
+    area_mu = StringField(
+        _l("Replanting area (mu)"),
+        validators=[
+            DataRequired(),
+            Regexp(AREA_RE, message=_l("Enter mu with at most two decimals.")),
+        ],
+    )
+    species = StringField(_l("Replanting species"), validators=[DataRequired(), Length(max=100)])
+    deadline = DateField(_l("Replanting deadline"), validators=[DataRequired()], **DATE)
+    accepted_on = DateField(_l("Accepted on (if accepted)"), validators=[Optional()], **DATE)
+    note = StringField(_l("Note"), validators=[Length(max=500)])
+    idempotency_key = idempotency_field()
+
+
 class CertifyForm(FlaskForm):
     idempotency_key = idempotency_field()

@@ -75,6 +75,10 @@ MESSAGES = {
     ),
     "judicial.step_missing": N_("An earlier step of the case is missing."),
     "judicial.court": N_("Only a court records its cases."),
+    "judicial.arithmetic": N_(
+        "The figures do not follow from the loss, the multiple, the amount and the price."
+    ),
+    "judicial.days": N_("Enter a number of days."),
 }
 
 

@@ -494,7 +494,7 @@ def decide_case(
     decided_on = decided_on or today()
     if basis not in model.BASES:
         raise ValidationError("judicial.basis", "choose from the loss or from an amount")
-    if rounding not in model.ROUNDINGS:
+    if rounding not in model.ROUNDINGS or (basis == "amount" and rounding == "ordered"):
         raise ValidationError("judicial.rounding", "choose how the quantity is rounded")
 
     def make(tx, row):

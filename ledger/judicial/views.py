@@ -37,6 +37,7 @@ from ledger.judicial.forms import (
     DecisionForm,
     DocumentForm,
     PurchaseForm,
+    ReplantingForm,
     RetireForm,
 )
 from ledger.services.anchors import stream_digest
@@ -67,6 +68,7 @@ authz.protect(
         "purchase": COURT,
         "retire": COURT,
         "document": COURT,
+        "replanting": COURT,
         "certify": COURT,
         "certificate": COURT,
         "bureau": authz.org_scoped("bureau"),
@@ -291,11 +293,16 @@ def _step_facts(entry, words: Words, names: dict[str, str]) -> list[tuple[str, s
     if entry.kind == model.OVERDUE:
         return [(_("Days since the decision"), str(b["days"]))]
     if entry.kind == model.REPLANTING:
-        return [
+        facts = [
             (_("Area"), _("%(mu)s mu", mu=b["area_mu"])),
             (_("Species"), b["species"]),
             (_("Deadline"), b["deadline"]),
         ]
+        if b.get("accepted_on"):
+            facts.append((_("Accepted on"), b["accepted_on"]))
+        if b.get("note"):
+            facts.append((_("Note"), b["note"]))
+        return facts
     return []
 
 
@@ -683,6 +690,39 @@ def document(code: str, case: str):
     elif request.method == "POST":
         status = 422
     return _render("judicial/form_document.html", status, form=form, org=org, row=row)
+
+
+@bp.route("/courts/<code>/judicial/<case>/replanting", methods=["GET", "POST"])
+def replanting(code: str, case: str):
+    org = _writer()
+    with read_transaction(engine()) as conn:
+        row = _case(conn, org, case)
+    form = ReplantingForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.record_replanting(
+                engine(),
+                court=org,
+                case=row.case,
+                plan=services.Replanting(
+                    form.area_mu.data.strip(),
+                    form.species.data,
+                    _date(form.deadline.data),
+                    _date(form.accepted_on.data) if form.accepted_on.data else None,
+                    form.note.data or "",
+                ),
+                actor=authz.current_principal().actor,
+                key=_key(form, "judicial.replanting"),
+            )
+        except LedgerError as exc:
+            status = _refused(form, exc)
+        else:
+            flash(_("The replanting is recorded."), "info")
+            return redirect(url_for(".case", code=org.code, case=row.case), 303)
+    elif request.method == "POST":
+        status = 422
+    return _render("judicial/form_replanting.html", status, form=form, org=org, row=row)
 
 
 @bp.route("/courts/<code>/judicial/<case>/certify", methods=["GET", "POST"])

@@ -67,7 +67,15 @@ JUDICIAL_FORMS = (
     "new",
     *(
         f"{CASE}/{form}"
-        for form in ("assess", "decide", "purchase", "retire", "documents", "certify")
+        for form in (
+            "assess",
+            "decide",
+            "purchase",
+            "retire",
+            "documents",
+            "certify",
+            "replanting",
+        )
     ),
 )
 JUDICIAL_API_WRITES = (

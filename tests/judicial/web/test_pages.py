@@ -192,3 +192,24 @@ def test_the_bureau_sees_its_division_and_the_other_court_nothing(app, client, l
     anonymous = app.test_client()
     assert anonymous.get(f"{COURT}/{CASE}").status_code in (302, 401)
     assert anonymous.get(OTHER_COURT).status_code in (302, 401)
+
+
+def test_replanting_and_its_acceptance_on_the_timeline(client, login, judicial):
+    login("court")
+    file(client)
+    path = f"{COURT}/{CASE}/replanting"
+    bad = client.post(path, data={**form_keys(client, path), "area_mu": "5.123"})
+    assert bad.status_code == 422 and "最多两位小数" in bad.get_data(as_text=True)
+    post(
+        client,
+        path,
+        {
+            "area_mu": "5",
+            "species": "杉木",
+            "deadline": "2024-03-31",
+            "accepted_on": "2024-04-20",
+            "note": "林业局验收合格",
+        },
+    )
+    page = client.get(f"{COURT}/{CASE}").get_data(as_text=True)
+    assert "补种复绿" in page and "2024-04-20" in page and "林业局验收合格" in page
