@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from ledger.reconcile.model import (
     MAX_SERIAL,
+    QUANTITY_RE,
     BadField,
     IssuanceRow,
     RegistryRetirement,
@@ -65,6 +66,12 @@ Parsed = RegistryRetirement | IssuanceRow | RowError
 SerialReader = Callable[[tuple[str, ...]], tuple[str, int, int]]
 #: ``vintage(values, date_formats)`` → the vintage as stored.
 VintageReader = Callable[[tuple[str, ...], tuple[str, ...]], str]
+#: ``batch(registry, rows, date_formats)`` → the retirement tuples of ``rows`` (each
+#: ``[values, data, line]``: the row's values, its text as UTF-8, its line), or None when any
+#: row is not plain (then each is read on its own, which names what is wrong).
+BatchReader = Callable[[str, list, tuple[str, ...]], "list[tuple] | None"]
+#: How many rows the reader gathers before reading them (with a layout's batch reader).
+BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class Layout:
       date_formats: ``strptime`` formats of its dates, tried in order.
       encoding: the file's text encoding (``utf-8-sig`` reads UTF-8 with or without a BOM).
       delimiter: the field separator.
+      batch: optionally, a faster reader of many rows at once (see :data:`BatchReader`);
+        it must give what :attr:`serial` and :attr:`vintage` give, row by row, or None.
     """
 
     key: str
@@ -93,6 +102,7 @@ class Layout:
     date_formats: tuple[str, ...]
     encoding: str = "utf-8-sig"
     delimiter: str = ","
+    batch: BatchReader | None = None
 
 
 class FileError(ValueError):
@@ -228,18 +238,19 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
         yield _file_error(1, exc, layout)
         return
     width = len(header)
-    registry = layout.registry
     row_of = _row_reader(layout)
     line = reader.line_num + 1
-    sha256 = hashlib.sha256
     read_row, take, raw_lines = record.read_row, record.take, record.raw_lines
     islice = itertools.islice
+    gathered: list = []
+    batch_size = BATCH if layout.batch is not None else 1
     while True:
         try:
             cells = read_row()
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
+            yield from _read_batch(gathered, layout, row_of)
             yield _file_error(line, exc, layout)
             return
         start_line, line = line, reader.line_num + 1
@@ -248,6 +259,7 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
         try:
             data = raw.encode()
         except UnicodeEncodeError:
+            yield from _read_batch(gathered, layout, row_of)
             yield _file_error(
                 _bad_line(raw, start_line), UnicodeDecodeError("", b"", 0, 1, ""), layout
             )
@@ -255,21 +267,46 @@ def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Pars
         if len(cells) != width:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
-            yield RowError(
-                start_line,
-                "row.width",
-                f"the row has {len(cells)} fields; the header has {width}",
+            gathered.append(
+                RowError(
+                    start_line,
+                    "row.width",
+                    f"the row has {len(cells)} fields; the header has {width}",
+                )
             )
             continue
         cells.append("")
         values = get(cells)
         if not values[RETIRED_ON].strip():
-            yield IssuanceRow(start_line)
-            continue
-        try:
-            yield row_of(registry, values, sha256(data.rstrip(b"\r\n")).digest(), start_line)
-        except BadField as exc:
-            yield RowError(start_line, exc.code, exc.reason)
+            gathered.append(IssuanceRow(start_line))
+        else:
+            gathered.append([values, data, start_line])
+        if len(gathered) >= batch_size:
+            yield from _read_batch(gathered, layout, row_of)
+            gathered = []
+    yield from _read_batch(gathered, layout, row_of)
+
+
+def _read_batch(gathered: list, layout: Layout, row_of) -> Iterator[tuple | Parsed]:
+    """The gathered rows in order: issuance rows and errors as they are, retirement rows read
+    by the layout's batch reader when it has one and they are all plain, else one by one."""
+    rows = [g for g in gathered if type(g) is list]
+    read = None
+    if layout.batch is not None and rows:
+        read = layout.batch(layout.registry, rows, layout.date_formats)
+    if read is None:
+        read = []
+        sha256 = hashlib.sha256
+        for values, data, line in rows:
+            try:
+                read.append(
+                    row_of(layout.registry, values, sha256(data.rstrip(b"\r\n")).digest(), line)
+                )
+            except BadField as exc:
+                read.append(RowError(line, exc.code, exc.reason))
+    it = iter(read)
+    for g in gathered:
+        yield next(it) if type(g) is list else g
 
 
 def _file_error(line: int, exc: Exception, layout: Layout) -> RowError:
@@ -357,6 +394,46 @@ def verra_vintage(v: tuple[str, ...], formats: tuple[str, ...]) -> str:
     return f"{ddmmyyyy(m[5])}/{ddmmyyyy(m[6])}" if m else ""
 
 
+def verra_batch(registry: str, rows: list, formats: tuple[str, ...]) -> list[tuple] | None:
+    """Many Verra rows at once (column by column, through C-level maps), or None when any of
+    them is not plain: a serial of another shape, a project written otherwise than in the
+    serial, a quantity that is not the range's size, a date or vintage that does not read."""
+    values = [r[0] for r in rows]
+    serials = [v[SERIAL].strip() for v in values]
+    found = list(map(_VERRA_SERIAL.fullmatch, serials))
+    if None in found:
+        return None
+    projects = [v[PROJECT].strip() for v in values]
+    if any(m[4] != p for m, p in zip(found, projects, strict=True)):
+        return None
+    quantities_text = [v[QUANTITY].strip() for v in values]
+    if None in map(QUANTITY_RE.fullmatch, quantities_text):
+        return None
+    quantities = [int(q.replace(",", "")) for q in quantities_text]
+    starts = [int(m[2]) for m in found]
+    ends = [int(m[3]) for m in found]
+    if any(
+        q != e - s + 1 or s > e or e > MAX_SERIAL
+        for q, s, e in zip(quantities, starts, ends, strict=True)
+    ):
+        return None
+    dates = list(map(iso_date, [v[RETIRED_ON] for v in values], itertools.repeat(formats)))
+    if None in dates:
+        return None
+    try:
+        vintages = [verra_vintage(v, formats) for v in values]
+    except BadField:
+        return None
+    digests = [hashlib.sha256(r[1].rstrip(b"\r\n")).digest() for r in rows]
+    return [
+        (registry, "", s, e, q, p, vin, d, v[BENEFICIARY], v[REASON], v[DETAILS], ser, dig, r[2])
+        for s, e, q, p, vin, d, v, ser, dig, r in zip(
+            starts, ends, quantities, projects, vintages, dates, values, serials, digests, rows,
+            strict=True,
+        )
+    ]  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4096)
 def _vintage_interval(first: str, last: str, formats: tuple[str, ...]) -> str:
     """``first/last`` as ISO dates (remembered: an export repeats few vintages)."""
@@ -408,6 +485,7 @@ VERRA = Layout(
     serial=verra_serial,
     vintage=verra_vintage,
     date_formats=("%d/%m/%Y", "%Y-%m-%d"),
+    batch=verra_batch,
 )
 
 GOLD_STANDARD = Layout(

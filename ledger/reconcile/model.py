@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 #: The most serial ranges a registry row may name: the log's integer bound (2**53 − 1).
 MAX_SERIAL = 2**53 - 1
-_QUANTITY_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+QUANTITY_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ class BadField(ValueError):
 def parse_quantity(text: str, column: str) -> int:
     """A whole number of units, with or without thousands separators (``28,571``)."""
     value = text.strip()
-    if not _QUANTITY_RE.fullmatch(value):
+    if not QUANTITY_RE.fullmatch(value):
         raise BadField("row.quantity", f"{column} {text!r} is not a whole number of units")
     return int(value.replace(",", ""))
 

@@ -218,3 +218,32 @@ def test_a_gb18030_mapping_reads_a_gb18030_file():
     data = "起,止,量,日期,注销方\n1,10,10,2024-01-02,顺昌县某公司\n".encode("gb18030")
     (r,) = list(read(io.BytesIO(data), layout))
     assert r.beneficiary == "顺昌县某公司" and (r.start, r.end) == (1, 10)
+
+
+def test_the_verra_batch_reader_reads_what_the_row_reader_reads(tmp_path):
+    """Verra rows are read many at a time when they are all plain; any other row sends its
+    batch through the row-by-row reader, which names what is wrong: both give the same."""
+    import dataclasses
+
+    from bench.reconcile import write_export
+    from ledger.reconcile import formats
+
+    one_by_one = dataclasses.replace(LAYOUTS["verra"], batch=None)
+    path = tmp_path / "verra.csv"
+    write_export(path, 5_000)
+    lines = path.read_bytes().split(b"\r\n")
+    lines[4002] = lines[4002].replace(b",100,", b",99,")  # a quantity that is not the range's
+    lines[4500] = lines[4500].replace(b"-1529-", b"-1530-")  # another project in the serial
+    path.write_bytes(b"\r\n".join(lines))
+    for name in ("verra_current.csv", "verra_older.csv", "verra_bad_rows.csv"):
+        assert parse(name, LAYOUTS["verra"]) == parse(name, one_by_one)
+    with path.open("rb") as fh:
+        fast = list(read(fh, LAYOUTS["verra"]))
+    with path.open("rb") as fh:
+        slow = list(read(fh, one_by_one))
+    assert fast == slow and len(fast) == 5_000
+    assert [(e.line, e.code) for e in fast if isinstance(e, RowError)] == [
+        (4003, "row.quantity_mismatch"),
+        (4501, "row.project_mismatch"),
+    ]
+    assert formats.BATCH < 5_000  # more than one batch was read
