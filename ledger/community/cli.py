@@ -11,5 +11,7 @@ def community_group() -> None:
     """Benefit sharing (收益分配): rosters, distributions, payouts."""
 
 
-# The preview command (no database) lives with the allocation it runs.
+# The clerk's commands on the database (rosters, the money picture), and the preview command
+# (no database), which lives with the allocation it runs.
+from ledger.community import commands as _commands  # noqa: E402, F401
 from ledger.community import preview as _preview  # noqa: E402, F401
