@@ -69,11 +69,18 @@ from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message, form_key, new_form_key
 
-bp = Blueprint("community", __name__, template_folder="templates")
+bp = Blueprint(
+    "community",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/community/static",
+)
 VILLAGE = authz.org_scoped("village")
 authz.protect(
     bp,
     {
+        "static": authz.PUBLIC,
         "village": VILLAGE,
         "roster": VILLAGE,
         "roster_save": VILLAGE,

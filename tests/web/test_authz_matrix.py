@@ -183,6 +183,7 @@ READ_ROWS = [
     only("/bureaus/350428/sharing", {"county", "province", "tok_county"}),
     only("/bureaus/350403/sharing", {"other_county", "province"}),
     public("/sharing/lookup"),
+    public("/community/static/community.css"),
     only(f"{NO_DISTRIBUTION}/batches/{V1}-999-B1.csv", SHARING_WRITERS, ok=404),
     only(f"{NO_DISTRIBUTION}/notice.pdf", SHARING_READERS, ok=404),
     only(f"{NO_DISTRIBUTION}/slips/CK001.pdf", SHARING_READERS, ok=404),
