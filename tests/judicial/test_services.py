@@ -1,6 +1,6 @@
 """A case from filing to certificate on both databases: each step's entry (the court user as
 actor), the state on the case's row, the arithmetic, the units moving from 常口村 to the case
-and retired for it, the yuan reaching the village, and ``log verify`` clean at the end; the
+and retired for it, the yuan reaching the village, and ``log verify`` clean at the end (a tampered row found, a rebuild restoring it); the
 steps out of order refused, nothing written."""
 
 from __future__ import annotations
@@ -251,3 +251,23 @@ def test_split_totals_add_up_to_the_price_of_the_whole():
     assert parts == [16, 31, 7] and sum(parts) == model.sale_total(1_555, 35) == 54
     assert model.tonnes(47_070) == "47.07" and model.tonnes(11_917) == "11.92"
     assert model.case_key(2022, "刑初", 123) == "2022-XC-123"
+
+
+def test_log_verify_finds_a_tampered_case_row_and_rebuild_restores_it(engine):
+    """The projection is re-derived from the log: a case row moved on by hand (a purchase that
+    never happened) is a finding of ``log verify``; ``projections rebuild`` puts it back."""
+    from sqlalchemy import update
+
+    from ledger.judicial.projection import CASE_T
+    from ledger.services.rebuild import rebuild_projections
+    from ledger.storage.db import write_transaction
+
+    world(engine)
+    to_decision(engine)
+    with write_transaction(engine) as conn:
+        conn.execute(update(CASE_T).values(state="retired", retired_on="2023-06-10"))
+    found = verify_log(engine, [])
+    assert [f.code for f in found] == ["projection.judicial_case"]
+    rebuild_projections(engine, ["judicial"])
+    assert verify_log(engine, []) == []
+    assert case_row(engine).state == "decided"
