@@ -1,7 +1,7 @@
 """A case from filing to certificate on both databases: each step's entry (the court user as
 actor), the state on the case's row, the arithmetic, the units moving from 常口村 to the case
-and retired for it, the yuan reaching the village, and ``log verify`` clean at the end (a tampered row found, a rebuild restoring it); the
-steps out of order refused, nothing written."""
+and retired for it, the yuan reaching the village, and ``log verify`` clean at the end (a
+tampered row found, a rebuild restoring it); the steps out of order refused, nothing written."""
 
 from __future__ import annotations
 
