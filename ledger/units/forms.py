@@ -16,7 +16,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ledger.units import model
 from ledger.webkit.forms import idempotency_field
@@ -29,6 +36,12 @@ USCC_MESSAGE = _l("A unified social credit code has 18 characters.")
 
 def programme_choices() -> list[SelectChoice]:
     return [SelectChoice(k, _l(p.label)) for k, p in model.PROGRAMMES.items()]
+
+
+def registry_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("Not held at a registry"))] + [
+        SelectChoice(k, _l(label)) for k, label in model.REGISTRIES.items()
+    ]
 
 
 def use_choices() -> list[SelectChoice]:
@@ -97,10 +110,20 @@ class ProjectForm(FlaskForm):
     methodology = StringField(_l("Methodology"), validators=[Length(max=200)])
     crediting_start = DateField(_l("Crediting period from"), validators=[DataRequired()], **DATE)
     crediting_end = DateField(_l("Crediting period to"), validators=[DataRequired()], **DATE)
+    registry = SelectField(_l("Registry or exchange"), choices=registry_choices, default="")
     registry_id = StringField(
         _l("Identifier at the registry or exchange"), validators=[Length(max=64)]
     )
     idempotency_key = idempotency_field()
+
+    def validate_registry_id(self, field) -> None:
+        """An identifier belongs to a registry, and a registry needs the identifier: registry
+        reconciliation finds the project's lots by both."""
+        given = bool(field.data and field.data.strip())
+        if given and not self.registry.data:
+            raise ValidationError(_l("Choose the registry or exchange this identifier is from."))
+        if self.registry.data and not given:
+            raise ValidationError(_l("Enter the project's identifier at that registry."))
 
 
 class IssueForm(FlaskForm):

@@ -64,6 +64,18 @@ PROGRAMMES: dict[str, Programme] = {
     )
 }
 
+#: Registries and exchanges a project's identifier may belong to: the key is the name the
+#: project's ``registry_ids`` uses and that registry reconciliation looks lots up by
+#: (``verra``, ``gs``, ``car``, ``acr``, or a column mapping's registry such as ``haixia``).
+REGISTRIES: dict[str, str] = {
+    "verra": N_("Verra"),
+    "gs": N_("Gold Standard"),
+    "car": N_("Climate Action Reserve"),
+    "acr": N_("American Carbon Registry"),
+    "ccer": N_("National CCER registry"),
+    "haixia": N_("Haixia Equity Exchange"),
+}
+
 #: The uses a buyer may declare, and what they mean.
 USES: dict[str, str] = {
     "compliance_offset": N_("Compliance offset"),

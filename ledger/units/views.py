@@ -383,8 +383,8 @@ def new_project(code: str):
                 ),
                 owner_name=form.owner_name.data or "",
                 methodology=form.methodology.data or "",
-                registry_ids={"registry": form.registry_id.data.strip()}
-                if form.registry_id.data and form.registry_id.data.strip()
+                registry_ids={form.registry.data: form.registry_id.data.strip()}
+                if form.registry.data
                 else {},
             )
             services.register_project(

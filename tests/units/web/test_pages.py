@@ -205,3 +205,42 @@ def test_a_job_abandoned_too_often_says_so_in_chinese(client, login, units, engi
     login("bureau_county")
     page = client.get(f"/bureaus/350428/carbon/jobs/{job_id}").get_data(as_text=True)
     assert "任务中断了 3 次" in page and 'http-equiv="refresh"' not in page
+
+
+def _project_form(client, **fields) -> dict[str, str]:
+    path = "/bureaus/350428/carbon/projects/new"
+    return {
+        **form_keys(client, path), "project": "VCS-1529", "programme": "vcs",
+        "name": "将乐县森林经营碳汇项目", "owner_kind": "farm", "owner_code": "350428-GYLC",
+        "owner_name": "将乐国有林场", "division": "350428", "area_mu": "1200",
+        "crediting_start": "2020-01-01", "crediting_end": "2039-12-31", **fields,
+    }  # fmt: skip
+
+
+def test_a_project_names_the_registry_its_identifier_belongs_to(client, login, units, engine):
+    """Registry reconciliation finds a project's lots by the registry named in
+    ``registry_ids`` (``{"verra": "1529"}``); the form asks for the registry beside the
+    identifier, and refuses either without the other, writing nothing."""
+    import json
+
+    from ledger.units.projection import PROJECT_T
+
+    def details():
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(PROJECT_T.c.details).where(PROJECT_T.c.project == "VCS-1529")
+            ).first()
+        return None if row is None else json.loads(row.details or "{}")
+
+    login("bureau_county")
+    path = "/bureaus/350428/carbon/projects/new"
+    alone = client.post(path, data=_project_form(client, registry_id="1529"))
+    assert alone.status_code in (200, 422)
+    assert "请选择这个编号所属的登记处或交易所" in alone.get_data(as_text=True)
+    bare = client.post(path, data=_project_form(client, registry="verra"))
+    assert "请填写项目在该登记处的编号" in bare.get_data(as_text=True)
+    assert details() is None
+
+    done = client.post(path, data=_project_form(client, registry="verra", registry_id="1529"))
+    assert done.status_code == 303, done.get_data(as_text=True)[:800]
+    assert details()["registry_ids"] == {"verra": "1529"}
