@@ -31,6 +31,29 @@ class RosterForm(FlaskForm):
     idempotency_key = idempotency_field()
 
 
+class PreviewForm(FlaskForm):
+    """The clerk's preview: a roster (a file, or a saved version), an amount and a rule (a
+    saved one, or its terms typed in). Nothing is written, so no idempotency key."""
+
+    file = FileField(_l("Roster file (CSV)"))
+    roster_version = SelectField(_l("Or a saved roster version"), validators=[Optional()])
+    amount = StringField(
+        _l("Amount to share (yuan)"),
+        validators=[
+            DataRequired(),
+            Regexp(YUAN_RE, message=_l("Enter yuan with at most two decimals, e.g. 140845")),
+        ],
+    )
+    rule = SelectField(_l("Sharing rule"), validators=[Optional()])
+    retention_pct = StringField(_l("Retained by the collective (%)"), validators=[Optional()])
+    low_income_pct = StringField(
+        _l("Set aside for low-income households (%)"), validators=[Optional()]
+    )
+    per_capita = StringField(_l("Weight by members (%)"), validators=[Optional()])
+    per_household = StringField(_l("Weight per household (%)"), validators=[Optional()])
+    by_area = StringField(_l("Weight by forest area (%)"), validators=[Optional()])
+
+
 class RosterSaveForm(FlaskForm):
     data = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,6}$")])

@@ -31,7 +31,7 @@ from werkzeug.exceptions import Forbidden
 from ledger import formatting
 from ledger.accounts import scopes
 from ledger.community import bankfiles, jobs, model, services, throttle
-from ledger.community.allocation import parse_rule
+from ledger.community.allocation import allocate, parse_rule
 from ledger.community.documents import (
     NoticeFacts,
     NoticeRow,
@@ -39,7 +39,7 @@ from ledger.community.documents import (
     notice_document,
     slip_document,
 )
-from ledger.community.explain import explain
+from ledger.community.explain import explain, rule_in_words
 from ledger.community.forms import (
     AnswerForm,
     ApproveForm,
@@ -49,6 +49,7 @@ from ledger.community.forms import (
     FinaliseForm,
     LookupForm,
     ObjectionForm,
+    PreviewForm,
     PublishForm,
     ResultsForm,
     ReverseForm,
@@ -56,6 +57,7 @@ from ledger.community.forms import (
     RosterSaveForm,
     RuleForm,
 )
+from ledger.community.rosterfile import parse_preview_roster
 from ledger.community.services import Resolution
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.units import parse_amount
@@ -86,6 +88,7 @@ authz.protect(
         "roster_save": VILLAGE,
         "new_rule": VILLAGE,
         "new_distribution": VILLAGE,
+        "preview": VILLAGE,
         "distribution": VILLAGE,
         "approve": VILLAGE,
         "publish": VILLAGE,
@@ -236,6 +239,20 @@ def _bad_lines(exc: LedgerError) -> list[dict]:
     return out
 
 
+def _roster_refused(form, exc: LedgerError) -> tuple[list[dict], int]:
+    """A refused roster file on a form: its bad lines (reasons in the reader's language) and
+    the page's status; the summary names the first bad line in the same language."""
+    if exc.code != "community.bad_lines":
+        return [], _refused(form, exc)
+    bad = _bad_lines(exc)
+    first = bad[0] if bad else {"line": exc.details.get("line"), "reason": ""}
+    form.form_errors.append(
+        _("The roster has %(count)s bad lines and was not read; line %(line)s: %(reason)s",
+          count=exc.details.get("count", len(bad)), line=first["line"], reason=first["reason"])
+    )  # fmt: skip
+    return bad, 422
+
+
 @bp.route("/villages/<code>/sharing/roster", methods=["GET", "POST"])
 def roster(code: str):
     org = _writer()
@@ -253,8 +270,7 @@ def roster(code: str):
             save.version.data = str(diff.version)
             _fresh(save)
         except ValidationError as exc:
-            bad = _bad_lines(exc) if exc.code == "community.bad_lines" else []
-            status = _refused(form, exc)
+            bad, status = _roster_refused(form, exc)
     elif request.method == "POST":
         status = 422
     _fresh(form)
@@ -345,6 +361,90 @@ def new_distribution(code: str):
     return render_template(
         "community/draft.html", org=org, form=form, picture=picture, yuan=yuan, rules=rules
     ), status
+
+
+#: How many households the preview page lists (the totals always cover the whole roster).
+PREVIEW_ROWS = 500
+
+
+def _preview_terms(form: PreviewForm, rules) -> dict | None:
+    """The rule the preview form names: a saved rule's terms, or the typed-in terms (None,
+    with the form's error set, when neither is given)."""
+    if form.rule.data:
+        for r in rules:
+            if r.rule == form.rule.data:
+                return r.terms
+        form.rule.errors = [*form.rule.errors, _("Choose a sharing rule.")]
+        return None
+    typed = [form.retention_pct, form.low_income_pct, form.per_capita, form.per_household,
+             form.by_area]  # fmt: skip
+    missing = [f for f in typed if not (f.data or "").strip()]
+    if missing:
+        for f in missing:
+            f.errors = [*f.errors, _("Choose a saved rule or fill in every percentage.")]
+        return None
+    return {
+        "retention_pct": form.retention_pct.data.strip(),
+        "low_income_pct": form.low_income_pct.data.strip(),
+        "weights": {
+            "per_capita": form.per_capita.data.strip(),
+            "per_household": form.per_household.data.strip(),
+            "by_area": form.by_area.data.strip(),
+        },
+    }
+
+
+@bp.route("/villages/<code>/sharing/preview", methods=["GET", "POST"])
+def preview(code: str):
+    """The clerk's preview: how an amount would be shared among a roster's households by a
+    rule, each household's amount in words, and the bad lines of a roster file. Reads only:
+    nothing is written to the log or the tables."""
+    org = _writer()
+    form = PreviewForm()
+    with read_transaction(engine()) as conn:
+        rules = services.rules_of(conn, org.code)
+        versions = services.roster_versions(conn, org.code)
+    form.rule.choices = [("", _("Type the rule's percentages below"))] + [
+        (r.rule, r.name) for r in rules
+    ]
+    form.roster_version.choices = [("", _("Use the uploaded file"))] + [
+        (str(v.version), _("Version %(version)s (%(count)s households)", version=v.version,
+                           count=v.households))
+        for v in versions
+    ]  # fmt: skip
+    status, result, bad, rule_words = 200, None, [], ""
+    if form.validate_on_submit():
+        terms = _preview_terms(form, rules)
+        upload = form.file.data
+        data = upload.read() if upload and getattr(upload, "filename", "") else b""
+        if not data and not form.roster_version.data:
+            missing = _("Upload a roster file or choose a saved version.")
+            form.file.errors = [*form.file.errors, missing]
+        if terms is not None and (data or form.roster_version.data):
+            try:
+                rule = parse_rule(terms)
+                if data:
+                    households = parse_preview_roster(data)
+                else:
+                    version = int(form.roster_version.data)
+                    with read_transaction(engine()) as conn:
+                        members = services.members_of(conn, org.code, version)
+                    households = [m.basis() for m in members]
+                result = allocate(parse_amount(form.amount.data, "CNY"), rule, households)
+                rule_words = rule_in_words(rule, _lang())
+            except LedgerError as exc:
+                bad, status = _roster_refused(form, exc)
+        else:
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    rows = []
+    if result is not None:
+        rows = [(s, explain(result, s, _lang())) for s in result.allocations[:PREVIEW_ROWS]]
+    return render_template(
+        "community/preview.html", org=org, form=form, result=result, rows=rows, bad=bad,
+        rule_words=rule_words, yuan=yuan, limit=PREVIEW_ROWS,
+    ), status  # fmt: skip
 
 
 # --- a distribution ----------------------------------------------------------------------

@@ -178,7 +178,10 @@ READ_ROWS = [
     # overview, the villager's public look-up
     only(SHARING, SHARING_READERS),
     only(f"/villages/{V2}/sharing", {"county", "province", "tok_county"}),
-    *(only(f"{SHARING}/{page}", SHARING_WRITERS) for page in ("roster", "rules/new", "new")),
+    *(
+        only(f"{SHARING}/{page}", SHARING_WRITERS)
+        for page in ("roster", "rules/new", "new", "preview")
+    ),
     only(NO_DISTRIBUTION, SHARING_READERS, ok=404),
     only("/bureaus/350428/sharing", {"county", "province", "tok_county"}),
     only("/bureaus/350403/sharing", {"other_county", "province"}),
@@ -273,7 +276,7 @@ WRITE_ROWS = [
     # benefit sharing forms: empty forms are refused for the village's own clerk and token
     *(
         only(f"{SHARING}/{page}", SHARING_WRITERS, "POST", ok=422)
-        for page in ("roster", "rules/new", "new")
+        for page in ("roster", "rules/new", "new", "preview")
     ),
     only(f"{SHARING}/roster/save", SHARING_WRITERS, "POST", ok=302),
     *(
