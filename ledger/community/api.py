@@ -608,7 +608,7 @@ def bank_account(path: CommunityHouseholdPath, header: IdempotencyHeader, body: 
     responses={200: CommunityLookupOut, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse},
 )
 def lookup(header: IdempotencyHeader, body: CommunityLookupBody):
-    if throttle.throttled(request.remote_addr or "-"):
+    if throttle.throttled(engine(), request.remote_addr or "-"):
         raise services.Throttled("community.throttled", "too many look-ups; try again later")
     with read_transaction(engine()) as conn:
         found = services.lookup_household(

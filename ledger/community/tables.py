@@ -186,3 +186,19 @@ class CommunityReminder(SQLModel, table=True):
     due: str = Field(max_length=10)
     created_at: str = Field(max_length=20)
     done: bool = False
+
+
+class CommunityLookupAttempt(SQLModel, table=True):
+    """One counted look-up by a villager (``/sharing/lookup``): a digest of the client's
+    address and when (epoch seconds). Not a fact of the log: a throttle's count, shared by
+    every web worker, dropped once older than the window (:mod:`ledger.community.throttle`)."""
+
+    __tablename__ = "community_lookup_attempt"
+    __table_args__ = (
+        Index("ix_community_lookup_attempt_address", "address_key", "at"),
+        Index("ix_community_lookup_attempt_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    address_key: str = Field(max_length=64)
+    at: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -864,7 +864,7 @@ def lookup():
     form.village.choices = [(v.code, v.name) for v in villages]
     found, status = None, 200
     if form.validate_on_submit():
-        if throttle.throttled(request.remote_addr or "-"):
+        if throttle.throttled(engine(), request.remote_addr or "-"):
             form.form_errors.append(error_message(LedgerError("community.throttled", "")))
             status = 429
         else:

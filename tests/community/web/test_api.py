@@ -103,8 +103,8 @@ def test_a_distribution_through_the_api(client, funded, tokens, engine):
     assert (village["shared"], village["retained"], village["pending"]) == (90_000, 10_000, 90_000)
 
 
-def test_the_public_look_up(client, funded, tokens):
-    throttle.reset()
+def test_the_public_look_up(client, funded, tokens, engine):
+    throttle.reset(engine)
     data = roster_csv(lines(3))
     post(
         client,
@@ -124,4 +124,4 @@ def test_the_public_look_up(client, funded, tokens):
         for i in range(10)
     ]
     assert statuses[-1] == 429
-    throttle.reset()
+    throttle.reset(engine)

@@ -178,7 +178,7 @@ def test_the_bureau_reads_but_cannot_write(client, login, funded):
 def test_a_villager_looks_up_with_the_last_four_characters(client, login, funded, engine, app):
     from ledger.community import throttle
 
-    throttle.reset()
+    throttle.reset(engine)
     login("village")
     save_roster(client, roster_csv(lines(3)))
     client = app.test_client()
