@@ -5,8 +5,11 @@ bureau: those of the courts in its division), a case with its timeline and the u
 the lots sellers hold, a bureau's summary (totals by year and court, villages the units came
 from, cases decided but not retired after N days), and the calculator (no write). Writes
 (courts, for their own cases; each needs an ``Idempotency-Key``): file a case, assess, decide,
-purchase, retire, anchor a document. Amounts are integers: kg, fen, fen per tonne. A purchase
-of serials another case or a sale holds is refused (409) naming the case or the sale.
+purchase, retire, anchor a document, record replanting ordered or accepted, and issue the
+certificate (``judicial.certified``, through the same service as the page). A court prints
+its own certified case's certificate (a PDF; 409 before the case is certified). Amounts are
+integers: kg, fen, fen per tonne. A purchase of serials another case or a sale holds is
+refused (409) naming the case or the sale.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from ledger.accounts.model import court_key
 from ledger.core.entry import Entry
-from ledger.core.errors import LedgerError
-from ledger.judicial import model, services
+from ledger.core.errors import ConflictError, LedgerError
+from ledger.judicial import certificates, model, services
 from ledger.storage.db import read_transaction
 from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
@@ -55,6 +58,9 @@ authz.protect(
         "purchase": COURTS,
         "retire": COURTS,
         "document": COURTS,
+        "replanting": COURTS,
+        "certify": COURTS,
+        "certificate": COURTS,
     },
 )
 WRITE_ERRORS = {400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse}
@@ -201,6 +207,14 @@ class JudicialDocumentIn(Strict):
     title: str = Field(
         min_length=1, max_length=200, pattern=TEXT, json_schema_extra=ex("恢复生态承诺书")
     )
+
+
+class JudicialReplantingStepIn(JudicialReplantingIn):
+    """Replanting ordered (area, species, deadline) or, in a later entry, accepted
+    (``accepted_on``)."""
+
+    accepted_on: str | None = Field(None, pattern=DATE, json_schema_extra=ex(None))
+    note: str = Field("", max_length=500, pattern=TEXT, json_schema_extra=ex(""))
 
 
 class JudicialEntryOut(Out):
@@ -598,3 +612,70 @@ def document(path: JudicialCasePath, header: IdempotencyHeader, body: JudicialDo
         size=body.size, title=body.title, **_common(header, "document"),
     )  # fmt: skip
     return json_response(JudicialEntryOut.of(entry), 201)
+
+
+@bp.post(
+    "/cases/<court>/<case>/replantings",
+    summary="Record replanting ordered for the case, or its acceptance",
+    security=SIGNED_IN,
+    responses={201: JudicialEntryOut, **WRITE_ERRORS},
+)
+def replanting(path: JudicialCasePath, header: IdempotencyHeader, body: JudicialReplantingStepIn):
+    entry = services.record_replanting(
+        engine(), court=_court(), case=_own_case(path),
+        plan=services.Replanting(
+            body.area_mu, body.species, body.deadline, body.accepted_on, body.note
+        ),
+        **_common(header, "replanting"),
+    )  # fmt: skip
+    return json_response(JudicialEntryOut.of(entry), 201)
+
+
+@bp.post(
+    "/cases/<court>/<case>/certificates",
+    summary="Issue the certificate of a retired case (records judicial.certified)",
+    security=SIGNED_IN,
+    responses={201: JudicialEntryOut, **WRITE_ERRORS},
+)
+def certify(path: JudicialCasePath, header: IdempotencyHeader):
+    entry, _pdf = certificates.certify_case(
+        engine(), certificates.issuer_from_settings(settings()), _vault(), court=_court(),
+        case=_own_case(path), **_common(header, "certify"),
+    )  # fmt: skip
+    return json_response(JudicialEntryOut.of(entry), 201)
+
+
+PDF = {
+    "description": "The certificate (林业碳汇认购核销证明) with the proof of its entries.",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+@bp.get(
+    "/cases/<court>/<case>/certificate",
+    summary="The certificate of the court's certified case, as a PDF",
+    security=SIGNED_IN,
+    responses={200: PDF, 404: ErrorResponse, 409: ErrorResponse},
+)
+def certificate(path: JudicialCasePath):
+    org = _court()
+    with read_transaction(engine()) as conn:
+        row = services.get_case(conn, court_key(org.code), _own_case(path))
+    if row.state != model.CERTIFIED_STATE:
+        raise ConflictError(
+            "judicial.state",
+            f"case {row.case_number} has no certificate yet",
+            {"state": row.state, "needs": model.CERTIFIED_STATE, "case_number": row.case_number},
+        )
+    pdf = certificates.certificate_pdf(
+        engine(), certificates.issuer_from_settings(settings()), _vault(), row
+    )
+    authz.record_export("judicial.certificate", org, {"case": row.case_number})
+    return (
+        pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="certificate-{row.case}.pdf"',
+        },
+    )

@@ -82,7 +82,15 @@ JUDICIAL_API_WRITES = (
     "cases",
     *(
         f"cases/350428/{CASE}/{op}"
-        for op in ("assessments", "decisions", "purchases", "retirements", "documents")
+        for op in (
+            "assessments",
+            "decisions",
+            "purchases",
+            "retirements",
+            "documents",
+            "replantings",
+            "certificates",
+        )
     ),
 )
 NOT_COURTS = {
@@ -245,6 +253,9 @@ READ_ROWS = [
         tok_village=403,
         other_county=404,
     ),
+    # the certificate PDF: the case's own court only (409: the seeded case is not certified)
+    row(f"/api/v1/judicial/cases/350428/{CASE}/certificate", 409, **NOT_COURTS),
+    row(f"/api/v1/judicial/cases/350403/{CASE}/certificate", 404, **NOT_COURTS),
     row("/api/v1/judicial/lots", 200, anonymous=401, village=403, admin=403, tok_village=403),
     only(
         "/api/v1/judicial/summary",

@@ -1,13 +1,17 @@
 """The judicial JSON API on both databases: a court takes a case from filing to retirement
 with its token (each write with an Idempotency-Key; a retry answers the first result); a
 purchase of serials another case holds is refused with 409 naming that case, nothing written;
-the calculator writes nothing; the bureau's summary; who reads what."""
+the calculator writes nothing; the bureau's summary; who reads what; replanting ordered and
+accepted, the certificate issued and printed as a PDF (pdftotext) for the court alone."""
 
 from __future__ import annotations
+
+import subprocess
 
 import pytest
 
 from ledger.accounts import services as accounts
+from ledger.services.keys import create_signing_key
 from ledger.storage.db import write_transaction
 from tests.storage.writer import table_state
 
@@ -136,3 +140,69 @@ def test_the_calculator_writes_nothing_and_refuses_bamboo_without_a_value(client
     assert table_state(judicial) == before
     methods = client.get(API + "/methods").get_json()["methods"]
     assert [(m["name"], m["version"]) for m in methods] == [("AR-CM-001 defaults", "2022.1")]
+
+
+def test_replanting_and_the_certificate_through_the_api(app, client, judicial, tokens, tmp_path):
+    settings = app.extensions["ledger.settings"]
+    create_signing_key(settings.key_path, settings.log_origin)
+    court = tokens["court"]
+    path = decided(client, court, "(2023)闽0428刑初45号", "r")
+    plan = {"area_mu": "5", "species": "杉木", "deadline": "2024-03-31"}
+    ordered = write(client, court, f"{path}/replantings", plan, "plant")
+    assert ordered.status_code == 201, ordered.get_json()
+    assert ordered.get_json()["kind"] == "judicial.replanting"
+    accepted = {**plan, "accepted_on": "2024-03-20", "note": "成活率95%"}
+    done = write(client, court, f"{path}/replantings", accepted, "plant-accepted")
+    assert done.status_code == 201, done.get_json()
+    assert done.get_json()["body"]["accepted_on"] == "2024-03-20"
+    bad = write(client, court, f"{path}/replantings", {**plan, "deadline": "31/03/2024"}, "bad")
+    assert bad.status_code == 422
+
+    # no certificate before the case is retired, nothing written; none to print either
+    before = table_state(judicial)
+    early = write(client, court, f"{path}/certificates", None, "cert-early")
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "judicial.state"
+    unprinted = client.get(API + path + "/certificate", headers=court)
+    assert unprinted.status_code == 409
+    assert unprinted.get_json()["error"]["code"] == "judicial.state"
+    assert table_state(judicial) == before
+
+    bought = write(client, court, f"{path}/purchases", purchase([["0000001", 1, 12]]), "buy")
+    assert bought.status_code == 201, bought.get_json()
+    retired = write(
+        client, court, f"{path}/retirements",
+        {"retirement_ref": "HXEE-ZX-2023-0088", "retired_on": "2023-06-10"}, "retire",
+    )  # fmt: skip
+    assert retired.status_code == 201, retired.get_json()
+    certified = write(client, court, f"{path}/certificates", None, "cert")
+    assert certified.status_code == 201, certified.get_json()
+    assert certified.get_json()["kind"] == "judicial.certified"
+    assert certified.get_json()["body"]["certificate"] == "SFTH-350428-2023-XC-45"
+    again = write(client, court, f"{path}/certificates", None, "cert")
+    assert again.status_code == 201 and again.get_json()["seq"] == certified.get_json()["seq"]
+    twice = write(client, court, f"{path}/certificates", None, "cert-twice")
+    assert twice.status_code == 409
+    case = client.get(API + path, headers=court).get_json()
+    assert case["state"] == "certified"
+    kinds = [e["kind"] for e in case["timeline"]]
+    assert kinds.count("judicial.replanting") == 2 and kinds[-1] == "judicial.certified"
+
+    printed = client.get(API + path + "/certificate", headers=court)
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert printed.data.startswith(b"%PDF")
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(printed.data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in ("(2023)闽0428刑初45号", "将乐县人民法院", "12.00", "1,200.00"):
+        assert expected in text, expected
+
+    other = API + path.replace("/cases/350428/", "/cases/350403/") + "/certificate"
+    assert client.get(other, headers=tokens["court2"]).get_json()["error"]["code"]
+    assert client.get(other, headers=tokens["court2"]).status_code == 404
+    assert client.get(API + path + "/certificate", headers=tokens["court2"]).status_code == 404
+    assert client.get(API + path + "/certificate", headers=tokens["county"]).status_code == 403
+    assert client.get(API + path + "/certificate").status_code == 401
+    missing = client.get(API + "/cases/350428/2023-XC-99/certificate", headers=court)
+    assert missing.status_code == 404 and missing.is_json
