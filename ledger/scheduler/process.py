@@ -159,7 +159,9 @@ class Scheduler:
         self.planned: dict[str, Planned] = {}
         self.aps = BlockingScheduler(
             timezone=ZONE,
-            executors={"default": _RunTimeExecutor(WORKERS)},
+            # Plans' firings get their run time; the process's own housekeeping (sync,
+            # heartbeat, queued background jobs) takes no arguments.
+            executors={"default": _RunTimeExecutor(WORKERS), "internal": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.queued_jobs = queued_jobs
@@ -240,7 +242,12 @@ class Scheduler:
         self.sync()
         self.recover()
         every = {"start_date": GRID_START, "timezone": ZONE}
-        internal = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        internal = {
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": None,
+            "executor": "internal",
+        }
         self.aps.add_job(
             self.sync, IntervalTrigger(seconds=RESYNC_SECONDS, **every), id="sync", **internal
         )

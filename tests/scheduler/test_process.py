@@ -156,3 +156,32 @@ def test_scheduler_jobs_lists_the_plans(db_url, tmp_path):
     jobs = {j["job"]: j for j in map(json.loads, out.stdout.splitlines())}
     assert {"log.checkpoint", "test.tick", "test.slow"} <= set(jobs)
     assert jobs["log.checkpoint"]["next"].endswith(":00Z")
+
+
+@pytest.mark.slow
+def test_the_process_runs_the_web_apps_queued_jobs(engine, db_url, tmp_path):
+    """A job queued by a page (here a one-yuan import) is run by ``scheduler run`` within
+    seconds, and the process's own housekeeping fires without errors (it once handed the
+    plans' run time to the queue runner, which refused it, so queued jobs never ran)."""
+    from ledger.jobs import runner
+    from ledger.vault.crypto import ensure_vault_key
+    from tests.units import make_lot, make_project
+
+    ensure_vault_key(load_settings(instance_path=tmp_path / "instance"))
+    make_project(engine, "SC-001", programme="one_yuan")
+    make_lot(engine, "SC-001", "SC-001-L1", count=1_000, unit_kg=10)
+    header = "order_id,paid_at,buyer,amount_yuan,kg,certificate_no,project_code\n"
+    job_id = runner.create_job(
+        engine, "units.oneyuan_import", params={"within": "350428", "file": "orders.csv"},
+        owner="350428", actor="user:1",
+        input=(header + "WX1,2024-05-01 10:00:00,张三,2,20,C1,SC-001\n").encode(),
+    )  # fmt: skip
+    log = tmp_path / "scheduler.log"
+    proc = _start(db_url, tmp_path, log)
+    try:
+        _wait_for(lambda: runner.get_job(engine, job_id).finished or None, timeout=90)
+    finally:
+        _stop(proc)
+    job = runner.get_job(engine, job_id)
+    assert (job.status, job.result["imported"]) == ("done", 1), job.errors
+    assert b"raised an exception" not in log.read_bytes(), log.read_text()[-2000:]
