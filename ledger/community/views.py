@@ -24,7 +24,6 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -70,6 +69,7 @@ from ledger.vault.service import get as vault_get
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.words import display_lang
 
 bp = Blueprint(
     "community",
@@ -114,13 +114,8 @@ STALE_DAYS = 180
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
-
-
 def yuan(fen: int | None) -> str:
-    return formatting.yuan(fen or 0, _lang())
+    return formatting.yuan(fen or 0, display_lang())
 
 
 def _vault() -> Vault:
@@ -184,7 +179,7 @@ def _steps(d: services.Distribution) -> list[Step]:
     labels = [_("Drafted"), _("Approved by the villagers' assembly"), _("Public notice"),
               _("Finalised")]  # fmt: skip
     details = [
-        formatting.beijing(d.drafted_at, _lang()),
+        formatting.beijing(d.drafted_at, display_lang()),
         (f"{d.resolution['date']} {d.resolution['number']}" if d.resolution else ""),
         (f"{d.notice_from} – {d.notice_until}" if d.notice_from else ""),
         "",
@@ -431,7 +426,7 @@ def preview(code: str):
                         members = services.members_of(conn, org.code, version)
                     households = [m.basis() for m in members]
                 result = allocate(parse_amount(form.amount.data, "CNY"), rule, households)
-                rule_words = rule_in_words(rule, _lang())
+                rule_words = rule_in_words(rule, display_lang())
             except LedgerError as exc:
                 bad, status = _roster_refused(form, exc)
         else:
@@ -440,7 +435,7 @@ def preview(code: str):
         status = 422
     rows = []
     if result is not None:
-        rows = [(s, explain(result, s, _lang())) for s in result.allocations[:PREVIEW_ROWS]]
+        rows = [(s, explain(result, s, display_lang())) for s in result.allocations[:PREVIEW_ROWS]]
     return render_template(
         "community/preview.html", org=org, form=form, result=result, rows=rows, bad=bad,
         rule_words=rule_words, yuan=yuan, limit=PREVIEW_ROWS,
@@ -474,7 +469,7 @@ def _distribution_page(org, distribution: str, status: int = 200, **forms):
             rows = [(a.household, a.amount_fen, a) for a in allocations]
         shown = rows[(page - 1) * PAGE : page * PAGE]
         explained = (
-            {h: explain(preview, s, _lang()) for h, _amount, s in shown}
+            {h: explain(preview, s, display_lang()) for h, _amount, s in shown}
             if preview is not None
             else {}
         )

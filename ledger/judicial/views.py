@@ -19,7 +19,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -47,6 +46,7 @@ from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.words import display_lang
 
 bp = Blueprint(
     "judicial",
@@ -81,17 +81,12 @@ OVERDUE_DAYS = 30
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
-
-
 def _words(conn, accounts_shown=()) -> Words:
     orgs = {o.account_key: o.name for o in accounts.list_orgs(conn)}
     from ledger.units import services as units
 
     holders = units.holder_names(conn, sorted(set(accounts_shown)))
-    return Words(_, _lang(), orgs, holders)
+    return Words(_, display_lang(), orgs, holders)
 
 
 def _writer():
@@ -145,7 +140,7 @@ def _date(value) -> str:
 
 
 def time_text(utc: str) -> str:
-    return formatting.beijing(utc, _lang())
+    return formatting.beijing(utc, display_lang())
 
 
 # --- the court's cases --------------------------------------------------------------------

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -40,7 +40,10 @@ from ledger.storage.db import read_transaction
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message
-from ledger.webkit.words import account_label
+from ledger.webkit.words import (
+    account_label,
+    display_lang,
+)
 
 bp = Blueprint("receipts", __name__, url_prefix=LINK_PATH, template_folder="templates")
 authz.protect(bp, {}, default=authz.PUBLIC)
@@ -89,12 +92,8 @@ class Today:
     message: str | None = None
 
 
-def _lang() -> str:
-    return "en" if str(get_locale()).startswith("en") else "zh"
-
-
 def _proven(entry: Entry, size: int) -> Proven:
-    lang = _lang()
+    lang = display_lang()
     facts = shown_facts(entry, registry(), lang, gettext, account_label)
     return Proven(entry.seq, entry.leaf_hash.hex(), facts, size)
 

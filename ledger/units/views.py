@@ -35,7 +35,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -72,6 +71,7 @@ from ledger.vault.service import get as vault_get
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
 from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.words import display_lang
 
 bp = Blueprint(
     "units",
@@ -113,19 +113,14 @@ REFRESH = 2
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
-
-
 def _words(conn=None, accounts_shown: Iterable[str] = ()) -> Words:
     """Words for the reader, with the names of the organisations and of the holders the
     page shows (``conn`` None: numbers and terms only)."""
     if conn is None:
-        return Words(_, _lang())
+        return Words(_, display_lang())
     orgs = {o.account_key: o.name for o in accounts.list_orgs(conn)}
     holders = services.holder_names(conn, sorted(set(accounts_shown)))
-    return Words(_, _lang(), orgs, holders)
+    return Words(_, display_lang(), orgs, holders)
 
 
 def _writer():
@@ -764,7 +759,7 @@ def certificate(code: str, seq: int):
     vault, issuer = _vault(), _issuer()
     if vault is None or issuer is None:
         abort(503)
-    (made,) = certificates.certificates(engine(), issuer, vault, [seq], lang=_lang())
+    (made,) = certificates.certificates(engine(), issuer, vault, [seq], lang=display_lang())
     return _download(made.pdf, made.filename, "application/pdf")
 
 
@@ -803,7 +798,7 @@ def job_certificates(code: str, job_id: int):
         params={
             "import": found.result["first_seq"],
             "within": org.division,
-            "lang": _lang(),
+            "lang": display_lang(),
             "file": found.params.get("file", ""),
             "count": found.result["imported"],
         },

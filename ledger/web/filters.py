@@ -21,21 +21,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from ledger import formatting
 from ledger.platform.accounts import shown_amount
 from ledger.web.actors import actor_label
-from ledger.webkit.words import account_label, kind_label
+from ledger.webkit.words import account_label, display_lang, kind_label
 
 CODE_SPAN_RE = re.compile(r"``(.+?)``|`([^`]+?)`")
-
-
-def display_lang() -> str:
-    """``zh`` or ``en``: the language of the page being rendered."""
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def amount(value: int, commodity: str) -> str:

@@ -5,7 +5,7 @@ modules declare (``Assets:Village:350428102201:Collective`` → 常口村 集体
 from __future__ import annotations
 
 from flask import g
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from ledger.accounts import services
 from ledger.platform import registry
@@ -32,3 +32,9 @@ def _org_names() -> dict[str, str]:
 def account_label(account: str) -> str:
     """``account`` in words (see :func:`ledger.platform.accounts.account_words`)."""
     return account_words(account, _org_names().get, registry().account_words(), gettext)
+
+
+def display_lang() -> str:
+    """``zh`` or ``en``: the language of the page being rendered."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
