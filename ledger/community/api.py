@@ -28,7 +28,15 @@ from ledger.core.errors import LedgerError
 from ledger.storage.db import read_transaction
 from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
-from ledger.webkit.api import SIGNED_IN, ErrorResponse, IdempotencyHeader, Out, ex, json_response
+from ledger.webkit.api import (
+    SIGNED_IN,
+    ErrorResponse,
+    IdempotencyHeader,
+    Out,
+    api_key,
+    ex,
+    json_response,
+)
 from ledger.webkit.ext import engine, settings
 
 PREFIX = "/api/v1/community"
@@ -261,7 +269,7 @@ def _writer() -> str:
 
 
 def _key(header: IdempotencyHeader, name: str) -> str:
-    return f"api.community.{name}:{authz.current_principal().actor}:{header.idempotency_key}"
+    return api_key("community", header.idempotency_key, name)
 
 
 def _common(header: IdempotencyHeader, name: str) -> dict[str, str]:

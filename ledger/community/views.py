@@ -68,7 +68,7 @@ from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.vault.service import get as vault_get
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
-from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
 bp = Blueprint(
@@ -136,10 +136,6 @@ def _writer():
     if not scopes.can_write(authz.current_principal(), org):
         raise Forbidden(_("Only the village's own clerk can record this."))
     return org
-
-
-def _key(form, name: str) -> str:
-    return form_key(authz.current_principal().actor, name, form.idempotency_key.data)
 
 
 def _fresh(*forms) -> None:
@@ -286,7 +282,7 @@ def roster_save(code: str):
         lines = _roster_lines(data)
         saved = services.save_roster(
             engine(), _vault_or_none(), org.code, lines, hashlib.sha256(data).hexdigest(),
-            actor=authz.current_principal().actor, key=_key(form, "roster"),
+            actor=authz.current_principal().actor, key=submission_key(form, "roster"),
             expect_version=int(form.version.data),
         )  # fmt: skip
     except (LedgerError, binascii.Error) as exc:
@@ -318,7 +314,7 @@ def new_rule(code: str):
         try:
             services.add_rule(
                 engine(), org.code, form.rule.data, form.name.data.strip(), terms,
-                actor=authz.current_principal().actor, key=_key(form, "rule"),
+                actor=authz.current_principal().actor, key=submission_key(form, "rule"),
             )  # fmt: skip
             flash(_("The sharing rule was recorded."), "success")
             return redirect(url_for(".village", code=org.code))
@@ -345,7 +341,7 @@ def new_distribution(code: str):
                 engine(), org.code, title=form.title.data.strip(),
                 amount_fen=parse_amount(form.amount.data, "CNY"), rule=form.rule.data,
                 notice_days=form.notice_days.data or None,
-                actor=authz.current_principal().actor, key=_key(form, "draft"),
+                actor=authz.current_principal().actor, key=submission_key(form, "draft"),
             )  # fmt: skip
             return redirect(url_for(".distribution", code=org.code, distribution=d.distribution))
         except LedgerError as exc:
@@ -561,7 +557,7 @@ def approve(code: str, distribution: str):
             engine(), org.code, distribution,
             Resolution(form.date.data.isoformat(), form.number.data.strip(), form.present.data,
                        form.voting_for.data, scan, _("Resolution of the villagers' assembly")),
-            actor=_actor(), key=_key(form, "approve"),
+            actor=_actor(), key=submission_key(form, "approve"),
         )  # fmt: skip
         return _("The resolution was recorded.")
 
@@ -574,7 +570,7 @@ def publish(code: str, distribution: str):
         services.publish(
             engine(), org.code, distribution, place=form.place.data.strip(),
             notice_from=form.notice_from.data.isoformat(), days=form.days.data or None,
-            actor=_actor(), key=_key(form, "publish"),
+            actor=_actor(), key=submission_key(form, "publish"),
         )  # fmt: skip
         return _("The distribution is on public notice.")
 
@@ -588,7 +584,7 @@ def objection(code: str, distribution: str):
             engine(), org.code, distribution, summary=form.summary.data.strip(),
             household=form.household.data.strip() or None,
             raised_on=form.raised_on.data.isoformat(), actor=_actor(),
-            key=_key(form, "objection"),
+            key=submission_key(form, "objection"),
         )  # fmt: skip
         return _("The objection was recorded.")
 
@@ -600,7 +596,7 @@ def answer(code: str, distribution: str, number: int):
     def action(org, form):
         services.answer_objection(
             engine(), org.code, distribution, number, form.answer.data.strip(), actor=_actor(),
-            key=_key(form, "answer"),
+            key=submission_key(form, "answer"),
         )  # fmt: skip
         return _("The answer was recorded.")
 
@@ -620,7 +616,7 @@ def answer(code: str, distribution: str, number: int):
 def finalise(code: str, distribution: str):
     def action(org, form):
         services.finalise(engine(), org.code, distribution, actor=_actor(),
-                          key=_key(form, "finalise"))  # fmt: skip
+                          key=submission_key(form, "finalise"))  # fmt: skip
         return _("The distribution was finalised: every household's allocation is recorded.")
 
     return _do(distribution, "finalise", FinaliseForm(), action)
@@ -630,7 +626,7 @@ def finalise(code: str, distribution: str):
 def reverse(code: str, distribution: str):
     def action(org, form):
         services.reverse(engine(), org.code, distribution, reason=form.reason.data.strip(),
-                         actor=_actor(), key=_key(form, "reverse"))  # fmt: skip
+                         actor=_actor(), key=submission_key(form, "reverse"))  # fmt: skip
         return _("The distribution was reversed; the money is back in the collective's account.")
 
     return _do(distribution, "reverse", ReverseForm(), action)
@@ -640,7 +636,7 @@ def reverse(code: str, distribution: str):
 def batch(code: str, distribution: str):
     def action(org, form):
         b = services.create_batch(engine(), org.code, distribution, actor=_actor(),
-                                  key=_key(form, "batch"))  # fmt: skip
+                                  key=submission_key(form, "batch"))  # fmt: skip
         return _("Payment batch %(batch)s is ready to download: %(lines)s payments.",
                  batch=b.batch, lines=b.lines)  # fmt: skip
 
@@ -693,7 +689,8 @@ def results(code: str, distribution: str, batch: str):
             parsed = bankfiles.parse_results(data)
             out = services.import_results(
                 engine(), _vault_or_none(), org.code, batch, parsed,
-                hashlib.sha256(data).hexdigest(), actor=_actor(), key=_key(form, "results"),
+                hashlib.sha256(data).hexdigest(), actor=_actor(),
+                key=submission_key(form, "results"),
             )  # fmt: skip
         except ValidationError as exc:
             reasons = bankfiles.REASONS if exc.code == "community.bank_bad_lines" else None
@@ -809,7 +806,7 @@ def bank(code: str, household: str):
         try:
             services.correct_bank_account(
                 engine(), _vault_or_none(), org.code, household, form.bank_account.data,
-                actor=_actor(), key=_key(form, "bank"),
+                actor=_actor(), key=submission_key(form, "bank"),
             )  # fmt: skip
             flash(_("The bank account of household %(household)s was corrected; it will be in "
                     "the next payment batch.", household=household), "success")  # fmt: skip

@@ -27,7 +27,15 @@ from ledger.judicial import certificates, model, services
 from ledger.storage.db import read_transaction
 from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
-from ledger.webkit.api import SIGNED_IN, ErrorResponse, IdempotencyHeader, Out, ex, json_response
+from ledger.webkit.api import (
+    SIGNED_IN,
+    ErrorResponse,
+    IdempotencyHeader,
+    Out,
+    api_key,
+    ex,
+    json_response,
+)
 from ledger.webkit.ext import engine, settings
 
 PREFIX = "/api/v1/judicial"
@@ -344,7 +352,7 @@ def _court():
 
 
 def _key(header: IdempotencyHeader, name: str) -> str:
-    return f"api.judicial.{name}:{authz.current_principal().actor}:{header.idempotency_key}"
+    return api_key("judicial", header.idempotency_key, name)
 
 
 def _within() -> tuple[str | None, str | None]:

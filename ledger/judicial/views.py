@@ -45,7 +45,7 @@ from ledger.units.words import Words
 from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
-from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
 bp = Blueprint(
@@ -102,10 +102,6 @@ def _vault() -> Vault:
         return Vault.from_settings(settings())
     except VaultKeyError:
         abort(503)
-
-
-def _key(form, name: str) -> str:
-    return form_key(authz.current_principal().actor, name, form.idempotency_key.data)
 
 
 def _render(template: str, status: int = 200, **context):
@@ -220,7 +216,7 @@ def new_case(code: str):
                 replanting=replanting,
                 filed_on=_date(form.filed_on.data),
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.case"),
+                key=submission_key(form, "judicial.case"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -492,7 +488,7 @@ def assess(code: str, case: str):
                     assessor=form.assessor.data,
                     assessed_on=_date(form.assessed_on.data),
                     actor=authz.current_principal().actor,
-                    key=_key(form, "judicial.assess"),
+                    key=submission_key(form, "judicial.assess"),
                 )
                 flash(_("The assessment is recorded: %(t)s t.", t=result.loss_t), "info")
                 return redirect(url_for(".case", code=org.code, case=row.case), 303)
@@ -541,7 +537,7 @@ def decide(code: str, case: str):
                 judgment_ref=form.judgment_ref.data or "",
                 decided_on=_date(form.decided_on.data),
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.decide"),
+                key=submission_key(form, "judicial.decide"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -609,7 +605,7 @@ def purchase(code: str, case: str):
                 ),
                 paid_on=_date(form.paid_on.data),
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.purchase"),
+                key=submission_key(form, "judicial.purchase"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -644,7 +640,7 @@ def retire(code: str, case: str):
                 retirement_ref=form.retirement_ref.data,
                 retired_on=_date(form.retired_on.data),
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.retire"),
+                key=submission_key(form, "judicial.retire"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -675,7 +671,7 @@ def document(code: str, case: str):
                 size=size,
                 title=form.title.data,
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.document"),
+                key=submission_key(form, "judicial.document"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -708,7 +704,7 @@ def replanting(code: str, case: str):
                     form.note.data or "",
                 ),
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.replanting"),
+                key=submission_key(form, "judicial.replanting"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -738,7 +734,7 @@ def certify(code: str, case: str):
                 court=org,
                 case=row.case,
                 actor=authz.current_principal().actor,
-                key=_key(form, "judicial.certify"),
+                key=submission_key(form, "judicial.certify"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)

@@ -34,6 +34,7 @@ from ledger.webkit.api import (
     ErrorResponse,
     IdempotencyHeader,
     Out,
+    api_key,
     ex,
     json_response,
 )
@@ -408,7 +409,7 @@ def _bureau_division() -> str:
 
 
 def _key(header: IdempotencyHeader, name: str) -> str:
-    return f"api.units.{name}:{authz.current_principal().actor}:{header.idempotency_key}"
+    return api_key("units", header.idempotency_key, name)
 
 
 def _vault() -> Vault | None:

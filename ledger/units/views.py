@@ -70,7 +70,7 @@ from ledger.vault.fields import NAME
 from ledger.vault.service import get as vault_get
 from ledger.webkit import authz
 from ledger.webkit.ext import engine, settings
-from ledger.webkit.forms import error_message, form_key, new_form_key
+from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
 bp = Blueprint(
@@ -158,10 +158,6 @@ def _masked(codes: Iterable[str]) -> dict[str, str]:
 
 def _tonnes_kg(text: str) -> int:
     return parse_amount(text.strip(), "CO2E")
-
-
-def _key(form, name: str) -> str:
-    return form_key(authz.current_principal().actor, name, form.idempotency_key.data)
 
 
 def _document(upload, title: str) -> Document:
@@ -387,7 +383,7 @@ def new_project(code: str):
                 spec,
                 actor=authz.current_principal().actor,
                 within=org.division,
-                key=_key(form, "units.project"),
+                key=submission_key(form, "units.project"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -457,7 +453,7 @@ def issue(code: str, project: str):
                 spec,
                 actor=authz.current_principal().actor,
                 within=org.division,
-                key=_key(form, "units.issue"),
+                key=submission_key(form, "units.issue"),
             )
         except LedgerError as exc:
             status = _refused(form, exc)
@@ -542,7 +538,7 @@ def _do_sale(org, p: Project, form: SaleForm) -> str:
         vault=_vault(),
         actor=authz.current_principal().actor,
         within=org.division,
-        key=_key(form, "units.sale"),
+        key=submission_key(form, "units.sale"),
     )
     return url_for(".sale_done", code=org.code, seq=result.entry.seq)
 
@@ -585,7 +581,7 @@ def _do_transfer(org, p: Project, form: TransferForm) -> str:
         date=form.date.data.isoformat(),
         actor=authz.current_principal().actor,
         within=org.division,
-        key=_key(form, "units.transfer"),
+        key=submission_key(form, "units.transfer"),
     )
     flash(_("The units are transferred (entry %(seq)d).", seq=entry.seq), "info")
     return url_for(".project", code=org.code, project=p.project)
@@ -610,7 +606,7 @@ def _do_pledge(org, p: Project, form: PledgeForm) -> str:
         document=document,
         actor=authz.current_principal().actor,
         within=org.division,
-        key=_key(form, "units.pledge"),
+        key=submission_key(form, "units.pledge"),
     )
     flash(_("The units are pledged (entry %(seq)d).", seq=entry.seq), "info")
     return url_for(".project", code=org.code, project=p.project)
@@ -627,7 +623,7 @@ def _do_release(org, p: Project, form: ReleaseForm) -> str:
         date=form.date.data.isoformat(),
         actor=authz.current_principal().actor,
         within=org.division,
-        key=_key(form, "units.release"),
+        key=submission_key(form, "units.release"),
     )
     flash(_("The units are released (entry %(seq)d).", seq=entry.seq), "info")
     return url_for(".project", code=org.code, project=p.project)
@@ -646,7 +642,7 @@ def _do_retire(org, p: Project, form: RetireForm) -> str:
         vault=_vault(),
         actor=authz.current_principal().actor,
         within=org.division,
-        key=_key(form, "units.retire"),
+        key=submission_key(form, "units.retire"),
     )
     flash(_("The units are retired (entry %(seq)d).", seq=entry.seq), "info")
     return url_for(".project", code=org.code, project=p.project)

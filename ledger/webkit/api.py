@@ -86,3 +86,11 @@ class IdempotencyHeader(BaseModel):
 def json_response(value: BaseModel, status: int = 200, headers: dict[str, str] | None = None):
     """A view's answer: the model as JSON, with a status and headers."""
     return jsonify(value.model_dump(mode="json")), status, headers or {}
+
+
+def api_key(module: str, idempotency_key: str, operation: str) -> str:
+    """The log's idempotency key for an API call: namespaced by module, operation and the
+    signed-in principal, so two callers (or two operations) can never collide."""
+    from ledger.webkit import authz
+
+    return f"api.{module}.{operation}:{authz.current_principal().actor}:{idempotency_key}"

@@ -52,3 +52,11 @@ def form_key(principal_actor: str, form_name: str, key: str) -> str:
     """The log's idempotency key for a form submission: namespaced by form and principal, so
     two people (or two forms) can never collide."""
     return f"web.{form_name}:{principal_actor}:{key}"
+
+
+def submission_key(form, form_name: str) -> str:
+    """:func:`form_key` of ``form`` (which has an ``idempotency_key`` field) submitted by the
+    signed-in principal."""
+    from ledger.webkit import authz
+
+    return form_key(authz.current_principal().actor, form_name, form.idempotency_key.data)
