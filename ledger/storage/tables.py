@@ -54,13 +54,11 @@ class LogEntry(SQLModel, table=True):
 
 class LogPosting(SQLModel, table=True):
     """One posting of an entry, in the entry's order (``idx``). A copy of the leaf's postings,
-    kept for balance queries and checked against the leaf by ``log verify``."""
+    read by ``seq`` (balances are the ``account_balance`` projection) and checked against the
+    leaf by ``log verify``."""
 
     __tablename__ = "log_posting"
-    __table_args__ = (
-        ForeignKeyConstraint(["log", "seq"], ["log_entry.log", "log_entry.seq"]),
-        Index("ix_log_posting_account", "log", "account", "commodity"),
-    )
+    __table_args__ = (ForeignKeyConstraint(["log", "seq"], ["log_entry.log", "log_entry.seq"]),)
 
     log: str = Field(primary_key=True, max_length=LOG_NAME_LEN)
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
