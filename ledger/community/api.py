@@ -18,15 +18,13 @@ from typing import Any
 from flask import request
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
-from ledger.accounts import scopes
 from ledger.community import model, services, throttle
 from ledger.community.rosterfile import parse_roster
 from ledger.community.services import Resolution
 from ledger.core.errors import LedgerError
 from ledger.storage.db import read_transaction
-from ledger.vault.crypto import Vault, VaultKeyError
 from ledger.webkit import authz
 from ledger.webkit.api import (
     SIGNED_IN,
@@ -37,7 +35,7 @@ from ledger.webkit.api import (
     ex,
     json_response,
 )
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, vault_or_none
 
 PREFIX = "/api/v1/community"
 TAG = Tag(name="community", description="Benefit sharing: rosters, distributions, payouts.")
@@ -249,23 +247,9 @@ class CommunityLookupOut(Out):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _vault() -> Vault:
-    return Vault.from_settings(settings())
-
-
-def _vault_or_none() -> Vault | None:
-    """The vault, or None where it has no key (a look-up then finds nobody)."""
-    try:
-        return _vault()
-    except VaultKeyError:
-        return None
-
-
 def _writer() -> str:
-    org = authz.current_org()
-    if not scopes.can_write(authz.current_principal(), org):
-        raise Forbidden("only the village's own users may write")
-    return org.code
+    """The village of the URL, if the principal may write for it (its own users and tokens)."""
+    return authz.writable_org("only the village's own users may write").code
 
 
 def _key(header: IdempotencyHeader, name: str) -> str:
@@ -388,7 +372,7 @@ def roster_changes(
     village = _writer()
     lines, digest = _roster(form)
     with read_transaction(engine()) as conn:
-        diff = services.diff_roster(conn, _vault_or_none(), village, lines, digest)
+        diff = services.diff_roster(conn, vault_or_none(), village, lines, digest)
     return _result(diff.as_json(), 200)
 
 
@@ -406,7 +390,7 @@ def save_roster(
     village = _writer()
     lines, digest = _roster(form)
     saved = services.save_roster(
-        engine(), _vault_or_none(), village, lines, digest, expect_version=form.version,
+        engine(), vault_or_none(), village, lines, digest, expect_version=form.version,
         **_common(header, "roster"),
     )  # fmt: skip
     return _result({"version": saved.version, "households": saved.households,
@@ -565,7 +549,7 @@ def batch_lines(path: CommunityBatchPath):
             raise NotFound(f"there is no batch {path.batch}") from None
         if b.distribution != d.distribution:
             raise NotFound(f"there is no batch {path.batch}")
-        lines = services.bank_lines(conn, _vault_or_none(), village, b.batch, d.title[:40])
+        lines = services.bank_lines(conn, vault_or_none(), village, b.batch, d.title[:40])
     details = {"batch": b.batch, "lines": len(lines), "amount_fen": b.amount_fen}
     authz.record_export("community.batch.json", authz.current_org(), details)
     return json_response(
@@ -587,7 +571,7 @@ def batch_results(path: CommunityBatchPath, header: IdempotencyHeader, form: Com
     village = _writer()
     data = form.file.read()
     out = services.import_results(
-        engine(), _vault_or_none(), village, path.batch, parse_results(data),
+        engine(), vault_or_none(), village, path.batch, parse_results(data),
         hashlib.sha256(data).hexdigest(), **_common(header, "results"),
     )  # fmt: skip
     return _result(dict(vars(out)))
@@ -602,7 +586,7 @@ def batch_results(path: CommunityBatchPath, header: IdempotencyHeader, form: Com
 def bank_account(path: CommunityHouseholdPath, header: IdempotencyHeader, body: CommunityBankBody):
     village = _writer()
     services.correct_bank_account(
-        engine(), _vault_or_none(), village, path.household, body.bank_account,
+        engine(), vault_or_none(), village, path.household, body.bank_account,
         **_common(header, "bank"),
     )  # fmt: skip
     return _result({"household": path.household, "corrected": True})
@@ -620,7 +604,7 @@ def lookup(header: IdempotencyHeader, body: CommunityLookupBody):
         raise services.Throttled("community.throttled", "too many look-ups; try again later")
     with read_transaction(engine()) as conn:
         found = services.lookup_household(
-            conn, _vault_or_none(), body.village, body.household, body.id_last4.upper()
+            conn, vault_or_none(), body.village, body.household, body.id_last4.upper()
         )
     if found is None:
         raise NotFound("no payouts for this household code and ID number ending")

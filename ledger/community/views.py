@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 
 from ledger import formatting
 from ledger.accounts import scopes
@@ -63,11 +62,9 @@ from ledger.core.units import parse_amount
 from ledger.receipts.issue import Issuer, issue
 from ledger.services import keys
 from ledger.storage.db import read_transaction
-from ledger.vault import masking
-from ledger.vault.crypto import Vault, VaultKeyError
-from ledger.vault.service import get as vault_get
+from ledger.vault.service import masked_names
 from ledger.webkit import authz
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, settings, vault_or_none
 from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
@@ -118,24 +115,9 @@ def yuan(fen: int | None) -> str:
     return formatting.yuan(fen or 0, display_lang())
 
 
-def _vault() -> Vault:
-    return Vault.from_settings(settings())
-
-
-def _vault_or_none() -> Vault | None:
-    """The vault, or None where it has no key (a look-up then finds nobody)."""
-    try:
-        return _vault()
-    except VaultKeyError:
-        return None
-
-
 def _writer():
     """The village of the URL, if the principal may write for it (its own users)."""
-    org = authz.current_org()
-    if not scopes.can_write(authz.current_principal(), org):
-        raise Forbidden(_("Only the village's own clerk can record this."))
-    return org
+    return authz.writable_org(_("Only the village's own clerk can record this."))
 
 
 def _fresh(*forms) -> None:
@@ -149,17 +131,13 @@ def _refused(form, exc: LedgerError) -> int:
 
 
 def _masked_names(conn, codes) -> dict[str, str]:
-    vault = _vault_or_none()
-    out = {}
+    """Masked names by vault code; a record erased, unknown or unreadable shows as erased."""
+    vault = vault_or_none()
     if vault is None:
-        return out
-    for code in codes:
-        try:
-            name = vault_get(conn, vault, code).fields.get("name")
-        except LedgerError:
-            name = None
-        out[code] = masking.mask("name", name) if name else _("erased")
-    return out
+        return {}
+    codes = list(codes)
+    names = masked_names(conn, vault, codes)
+    return {code: names.get(code) or _("erased") for code in codes}
 
 
 @dataclass(frozen=True)
@@ -255,7 +233,7 @@ def roster(code: str):
             lines = _roster_lines(data)
             digest = hashlib.sha256(data).hexdigest()
             with read_transaction(engine()) as conn:
-                diff = services.diff_roster(conn, _vault_or_none(), org.code, lines, digest)
+                diff = services.diff_roster(conn, vault_or_none(), org.code, lines, digest)
             save = RosterSaveForm(formdata=None)
             save.data.data = base64.b64encode(data).decode()
             save.version.data = str(diff.version)
@@ -281,7 +259,7 @@ def roster_save(code: str):
         data = base64.b64decode(form.data.data, validate=True)
         lines = _roster_lines(data)
         saved = services.save_roster(
-            engine(), _vault_or_none(), org.code, lines, hashlib.sha256(data).hexdigest(),
+            engine(), vault_or_none(), org.code, lines, hashlib.sha256(data).hexdigest(),
             actor=authz.current_principal().actor, key=submission_key(form, "roster"),
             expect_version=int(form.version.data),
         )  # fmt: skip
@@ -661,7 +639,7 @@ def download(code: str, distribution: str, batch: str, fmt: str):
         try:
             lines = [
                 bankfiles.BankLine(x.seq, x.name, x.account, x.amount_fen, x.purpose)
-                for x in services.bank_lines(conn, _vault_or_none(), org.code, batch, _purpose(d))
+                for x in services.bank_lines(conn, vault_or_none(), org.code, batch, _purpose(d))
             ]
         except LedgerError as exc:
             flash(error_message(exc), "error")
@@ -688,7 +666,7 @@ def results(code: str, distribution: str, batch: str):
         try:
             parsed = bankfiles.parse_results(data)
             out = services.import_results(
-                engine(), _vault_or_none(), org.code, batch, parsed,
+                engine(), vault_or_none(), org.code, batch, parsed,
                 hashlib.sha256(data).hexdigest(), actor=_actor(),
                 key=submission_key(form, "results"),
             )  # fmt: skip
@@ -805,7 +783,7 @@ def bank(code: str, household: str):
     if form.validate_on_submit():
         try:
             services.correct_bank_account(
-                engine(), _vault_or_none(), org.code, household, form.bank_account.data,
+                engine(), vault_or_none(), org.code, household, form.bank_account.data,
                 actor=_actor(), key=submission_key(form, "bank"),
             )  # fmt: skip
             flash(_("The bank account of household %(household)s was corrected; it will be in "
@@ -862,7 +840,7 @@ def lookup():
         else:
             with read_transaction(engine()) as conn:
                 found = services.lookup_household(
-                    conn, _vault_or_none(), form.village.data, form.household.data.strip(),
+                    conn, vault_or_none(), form.village.data, form.household.data.strip(),
                     form.id_last4.data.strip().upper(),
                 )  # fmt: skip
             if found is None:

@@ -25,7 +25,7 @@ from ledger.core.entry import Entry
 from ledger.core.errors import ConflictError, LedgerError
 from ledger.judicial import certificates, model, services
 from ledger.storage.db import read_transaction
-from ledger.vault.crypto import Vault, VaultKeyError
+from ledger.vault.crypto import Vault
 from ledger.webkit import authz
 from ledger.webkit.api import (
     SIGNED_IN,
@@ -36,7 +36,7 @@ from ledger.webkit.api import (
     ex,
     json_response,
 )
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, settings, vault_or_none
 
 PREFIX = "/api/v1/judicial"
 TAG = Tag(name="judicial", description="Judicial carbon: cases, assessments, purchases.")
@@ -374,10 +374,10 @@ def _own_case(path: JudicialCasePath) -> str:
 
 
 def _vault() -> Vault:
-    try:
-        return Vault.from_settings(settings())
-    except VaultKeyError:
-        raise LedgerError("vault.unavailable", "the vault key is not configured") from None
+    vault = vault_or_none()
+    if vault is None:
+        raise LedgerError("vault.unavailable", "the vault key is not configured")
+    return vault
 
 
 def _inputs(items: list[JudicialInputIn]) -> list:

@@ -1084,15 +1084,5 @@ def overdue(
 def defendant_names(conn: Connection, vault: Vault, codes: Sequence[str]) -> dict[str, str]:
     """The defendants' names, masked (张*华), by code: for the court's pages and the
     certificate. An erased record shows as its code."""
-    from ledger.vault.masking import mask_name
-
-    out = {}
-    for code in codes:
-        try:
-            record = vault_service.get(conn, vault, code)
-        except LedgerError:
-            out[code] = code
-            continue
-        name = record.fields.get(NAME)
-        out[code] = mask_name(name) if name else code
-    return out
+    names = vault_service.masked_names(conn, vault, codes)
+    return {code: names.get(code) or code for code in codes}

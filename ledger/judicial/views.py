@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 
 from ledger import formatting
 from ledger.accounts import scopes
@@ -42,9 +41,9 @@ from ledger.judicial.forms import (
 from ledger.services.anchors import stream_digest
 from ledger.storage.db import read_transaction
 from ledger.units.words import Words
-from ledger.vault.crypto import Vault, VaultKeyError
+from ledger.vault.crypto import Vault
 from ledger.webkit import authz
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, settings, vault_or_none
 from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
@@ -91,17 +90,12 @@ def _words(conn, accounts_shown=()) -> Words:
 
 def _writer():
     """The court of the URL, if the principal may write for it (its own users and tokens)."""
-    org = authz.current_org()
-    if not scopes.can_write(authz.current_principal(), org):
-        raise Forbidden(_("Only the court's own staff can record this."))
-    return org
+    return authz.writable_org(_("Only the court's own staff can record this."))
 
 
 def _vault() -> Vault:
-    try:
-        return Vault.from_settings(settings())
-    except VaultKeyError:
-        abort(503)
+    """The vault, for what records personal data; 503 without a usable key."""
+    return vault_or_none() or abort(503)
 
 
 def _render(template: str, status: int = 200, **context):
@@ -354,10 +348,8 @@ def case(code: str, case: str):
             for e in steps
             if e.kind == model.PURCHASE and e.body["payer"]["type"] == "person"
         ]
-        try:
-            names = services.defendant_names(conn, Vault.from_settings(settings()), codes)
-        except VaultKeyError:
-            names = {}
+        vault = vault_or_none()
+        names = services.defendant_names(conn, vault, codes) if vault else {}
     filing = steps[0].body
     assessment = next((e for e in reversed(steps) if e.kind == model.ASSESSMENT), None)
     decision = next((e for e in reversed(steps) if e.kind == model.DECISION), None)

@@ -17,17 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import Forbidden, NotFound
 
 from ledger.core.entry import Entry
-from ledger.core.errors import LedgerError, ValidationError
+from ledger.core.errors import ValidationError
 from ledger.jobs import runner
 from ledger.storage.db import read_transaction
 from ledger.units import model, services
 from ledger.units.book import Lot, Project
 from ledger.units.oneyuan import IMPORT_JOB
 from ledger.units.services import Buyer, Document, IssueSpec, ProjectSpec
-from ledger.vault import masking
-from ledger.vault.crypto import Vault, VaultKeyError
-from ledger.vault.fields import NAME
-from ledger.vault.service import get as vault_get
+from ledger.vault.service import masked_names
 from ledger.webkit import authz
 from ledger.webkit.api import (
     SIGNED_IN,
@@ -38,7 +35,7 @@ from ledger.webkit.api import (
     ex,
     json_response,
 )
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, settings, vault_or_none
 
 PREFIX = "/api/v1/units"
 TAG = Tag(name="units", description="Carbon units: projects, lots, holdings, sales, register.")
@@ -412,27 +409,15 @@ def _key(header: IdempotencyHeader, name: str) -> str:
     return api_key("units", header.idempotency_key, name)
 
 
-def _vault() -> Vault | None:
-    try:
-        return Vault.from_settings(settings())
-    except VaultKeyError:
-        return None
-
-
 def _masked(codes) -> dict[str, str]:
+    """Masked names by vault code; a record erased, unknown or unreadable is a bare mask."""
     codes = sorted(set(codes))
-    vault = _vault() if codes else None
-    out = {}
+    vault = vault_or_none() if codes else None
     if vault is None:
-        return out
+        return {}
     with read_transaction(engine()) as conn:
-        for code in codes:
-            try:
-                name = vault_get(conn, vault, code).fields.get(NAME)
-            except LedgerError:  # unknown or unreadable: shown as a bare mask
-                name = None
-            out[code] = masking.mask(NAME, name) if name else "*"
-    return out
+        names = masked_names(conn, vault, codes)
+    return {code: names.get(code) or "*" for code in codes}
 
 
 def _readable(p: Project) -> bool:
@@ -652,7 +637,7 @@ def release(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsReleas
 def retire(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsRetireBody):
     entry = services.retire(
         engine(), project=path.project, holder=body.holder, beneficiary=body.beneficiary.buyer(),
-        use=body.use, claim=body.claim, vault=_vault(), **body.chosen(),
+        use=body.use, claim=body.claim, vault=vault_or_none(), **body.chosen(),
         **_common(header, "retire"),
     )  # fmt: skip
     return json_response(UnitsEntryOut.of(entry), 201)
@@ -671,7 +656,7 @@ def sell(path: UnitsProjectPath, header: IdempotencyHeader, body: UnitsSaleBody)
     result = services.sell(
         engine(), project=path.project, seller=body.seller, buyer=body.buyer.buyer(),
         price_fen_per_t=body.price_fen_per_t, use=body.use, retire_units=body.retire,
-        trade_ref=body.trade_ref, claim=body.claim, vault=_vault(), **body.chosen(),
+        trade_ref=body.trade_ref, claim=body.claim, vault=vault_or_none(), **body.chosen(),
         **_common(header, "sale"),
     )  # fmt: skip
     base = UnitsEntryOut.of(result.entry)

@@ -36,7 +36,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 
 from ledger.accounts import scopes
 from ledger.accounts import services as accounts
@@ -64,12 +63,9 @@ from ledger.units.oneyuan import MESSAGES as LINE_MESSAGES
 from ledger.units.services import Buyer, Document, IssueSpec, ProjectSpec
 from ledger.units.words import Words
 from ledger.units.words import decimal_text as words_decimal
-from ledger.vault import masking
-from ledger.vault.crypto import Vault, VaultKeyError
-from ledger.vault.fields import NAME
-from ledger.vault.service import get as vault_get
+from ledger.vault.service import masked_names
 from ledger.webkit import authz
-from ledger.webkit.ext import engine, settings
+from ledger.webkit.ext import engine, settings, vault_or_none
 from ledger.webkit.forms import error_message, new_form_key, submission_key
 from ledger.webkit.words import display_lang
 
@@ -125,35 +121,18 @@ def _words(conn=None, accounts_shown: Iterable[str] = ()) -> Words:
 
 def _writer():
     """The bureau of the URL, if the principal may write for it (its own users and tokens)."""
-    org = authz.current_org()
-    if not scopes.can_write(authz.current_principal(), org):
-        raise Forbidden(_("Only the bureau's own staff can record this."))
-    return org
-
-
-def _vault() -> Vault | None:
-    try:
-        return Vault.from_settings(settings())
-    except VaultKeyError:
-        return None
+    return authz.writable_org(_("Only the bureau's own staff can record this."))
 
 
 def _masked(codes: Iterable[str]) -> dict[str, str]:
-    """Masked names of the persons with these vault codes (张*华)."""
+    """Masked names of the persons with these vault codes (张*华); unknown codes are left out."""
     codes = sorted(set(codes))
-    vault = _vault() if codes else None
+    vault = vault_or_none() if codes else None
     if vault is None:
         return {}
-    masked = {}
     with read_transaction(engine()) as conn:
-        for code in codes:
-            try:
-                record = vault_get(conn, vault, code)
-            except LedgerError:
-                continue
-            name = record.fields.get(NAME)
-            masked[code] = masking.mask(NAME, name) if name else _("erased")
-    return masked
+        names = masked_names(conn, vault, codes)
+    return {code: name or _("erased") for code, name in names.items()}
 
 
 def _tonnes_kg(text: str) -> int:
@@ -535,7 +514,7 @@ def _do_sale(org, p: Project, form: SaleForm) -> str:
         trade_ref=form.trade_ref.data or "",
         claim=form.claim.data or "",
         date=form.date.data.isoformat(),
-        vault=_vault(),
+        vault=vault_or_none(),
         actor=authz.current_principal().actor,
         within=org.division,
         key=submission_key(form, "units.sale"),
@@ -639,7 +618,7 @@ def _do_retire(org, p: Project, form: RetireForm) -> str:
         claim=form.claim.data or "",
         kg=_tonnes_kg(form.quantity.data),
         date=form.date.data.isoformat(),
-        vault=_vault(),
+        vault=vault_or_none(),
         actor=authz.current_principal().actor,
         within=org.division,
         key=submission_key(form, "units.retire"),
@@ -752,7 +731,7 @@ def certificate(code: str, seq: int):
         )
     if not rows or rows[0].seq != seq:
         abort(404)
-    vault, issuer = _vault(), _issuer()
+    vault, issuer = vault_or_none(), _issuer()
     if vault is None or issuer is None:
         abort(503)
     (made,) = certificates.certificates(engine(), issuer, vault, [seq], lang=display_lang())

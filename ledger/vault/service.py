@@ -8,16 +8,17 @@ Personal data never appears in an error message or a repr: errors name the code 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy import update as sql_update
 
-from ledger.core.errors import ConflictError, NotFoundError, ValidationError
+from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.services.bulk import insert_many
 from ledger.services.clock import utc_now
 from ledger.vault.crypto import Vault
-from ledger.vault.fields import check_field, normalise
+from ledger.vault.fields import NAME, check_field, normalise
+from ledger.vault.masking import mask_name
 from ledger.vault.model import (
     CODE_ALPHABET,
     CODE_CHARS,
@@ -177,6 +178,20 @@ def put_many(
     insert_many(conn, _INSERT_RECORD, _RECORD_COLUMNS, records)
     insert_many(conn, _INSERT_FIELD, _FIELD_COLUMNS, field_rows)
     return codes
+
+
+def masked_names(conn: Connection, vault: Vault, codes: Iterable[str]) -> dict[str, str | None]:
+    """The masked name (张*华) of each record of ``codes`` that can be read, None for an erased
+    one; unknown and unreadable records are left out (the caller says what stands in their
+    place)."""
+    out: dict[str, str | None] = {}
+    for code in codes:
+        try:
+            name = get(conn, vault, code).fields.get(NAME)
+        except LedgerError:
+            continue
+        out[code] = mask_name(name) if name else None
+    return out
 
 
 def get(conn: Connection, vault: Vault, code: str) -> VaultRecord:

@@ -48,6 +48,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden as WerkzeugForbidden
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ledger.accounts import audit, model, scopes, services
@@ -117,6 +118,16 @@ def current_principal() -> Principal:
 def current_org() -> Org | None:
     """The organisation named in the URL, loaded and checked by an :func:`org_scoped` rule."""
     return g.get("ledger_org")
+
+
+def writable_org(refusal: str) -> Org:
+    """The organisation named in the URL, if the principal may write for it (its own users
+    and tokens: :func:`ledger.accounts.scopes.can_write`); otherwise 403 with ``refusal``, said
+    in the reader's words (those who may only read, such as the bureaus above, are refused)."""
+    org = current_org()
+    if not scopes.can_write(current_principal(), org):
+        raise WerkzeugForbidden(refusal)
+    return org
 
 
 # --- rules --------------------------------------------------------------------------------
