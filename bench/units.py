@@ -24,6 +24,7 @@ import time
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
 from bench.common import DATABASES, Result, progress
+from ledger.platform.registry import registry
 from ledger.storage.db import make_engine, write_transaction
 from ledger.units import oneyuan, services
 from ledger.units.services import Document, IssueSpec, ProjectSpec
@@ -99,7 +100,9 @@ def run_import(db: str, append_ceiling: float) -> Result:
 
 
 def _client(url: str, mode: str, barrier, done) -> None:
-    """One client process: wait for the others, then transfer (or insert) one at a time."""
+    """One client process: start up (load the modules, as a server process does before its
+    first request), wait for the others, then transfer (or insert) one at a time."""
+    registry()
     engine = make_engine(url, pool_size=1)
     try:
         table = Table("bench_commit", MetaData(), Column("id", Integer, primary_key=True),

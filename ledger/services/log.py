@@ -123,17 +123,19 @@ def _salted(drafts: Sequence[EntryDraft], log: str, reg: Registry) -> list[Entry
 
 def _lock(conn: Connection, log: str) -> Head:
     """Lock ``log``'s head for the rest of the write transaction (main before audit, always)
-    and read it."""
+    and read it. Once locked, the head is the one this transaction last wrote (kept in
+    ``conn.info``): no other writer can move it before the commit, so it is not read again."""
     locked = conn.info.get(_LOCKED)
     if locked is None or not conn.in_transaction():
         raise RuntimeError(
             "append outside a write transaction: use ledger.services.log.write or "
             "ledger.storage.db.write_transaction"
         )
-    if log not in locked and log == "main" and "audit" in locked:
-        raise RuntimeError("lock order: a transaction that writes both logs locks main first")
-    head = read_head(conn, log, lock=log not in locked)
-    locked.add(log)
+    head = locked.get(log)
+    if head is None:
+        if log == "main" and "audit" in locked:
+            raise RuntimeError("lock order: a transaction that writes both logs locks main first")
+        head = locked[log] = read_head(conn, log, lock=True)
     return head
 
 
@@ -190,16 +192,18 @@ def append(
         mine = entries if kinds is None else [e for e in entries if e.kind in kinds]
         if mine:
             projector.apply(conn, log, mine)
+    new_head = Head(log, tree.size, tree.root(), entries[-1].leaf_hash, tuple(tree.hashes))
     conn.execute(
         update(HEAD)
         .where(HEAD.c.log == log)
         .values(
-            size=tree.size,
-            root=tree.root(),
-            last_leaf_hash=entries[-1].leaf_hash,
-            frontier=b"".join(tree.hashes),
+            size=new_head.size,
+            root=new_head.root,
+            last_leaf_hash=new_head.last_leaf_hash,
+            frontier=b"".join(new_head.frontier),
         )
     )
+    conn.info[_LOCKED][log] = new_head
     return entries
 
 
@@ -247,6 +251,7 @@ def write(
     if idempotency_key is not None:
         _check_key(idempotency_key)
         digest = hashlib.sha256(canonical_json(request)).digest()
+    registry()  # a process's first write loads the modules here, not while holding the lock
     with write_transaction(engine) as conn:
         head = _lock(conn, log)
         if idempotency_key is not None:

@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 60
 _WRITE = "ledger_write"
-#: ``conn.info`` key: the set of logs whose head the current write transaction has locked.
+#: ``conn.info`` key: the logs whose head the current write transaction has locked, each
+#: with its head as this transaction last left it (``ledger.services.log.Head``).
 LOCKED = "ledger_locked_logs"
 
 
@@ -60,7 +61,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn = conn.execution_options(**{_WRITE: True})
         with conn.begin():
-            conn.info[LOCKED] = set()
+            conn.info[LOCKED] = {}
             try:
                 yield conn
             finally:

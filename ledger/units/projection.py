@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.core.entry import Entry
@@ -75,6 +75,34 @@ _INSERT_SALE = insert(SALE_T)
 _DELETE_HOLDING = delete(HOLDING_T).where(
     HOLDING_T.c.lot == bindparam("d_lot"), HOLDING_T.c.first == bindparam("d_first")
 )
+
+
+def _pieces_over():
+    """The pieces of ``:lot`` holding any serial in ``:lo..:hi``, found through the primary
+    key ``(lot, first)`` without reading the pieces below the span: a lot's pieces never
+    overlap, so the only one that starts before ``:lo`` and reaches it is the last to start
+    at or before ``:lo``."""
+    lot, first = HOLDING_T.c.lot, HOLDING_T.c.first
+    lo = bindparam("lo", type_=first.type)
+    start = (
+        select(first)
+        .where(lot == bindparam("lot"), first <= lo)
+        .order_by(first.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        first, HOLDING_T.c.last, HOLDING_T.c.holder, HOLDING_T.c.state, HOLDING_T.c.pledgee,
+        HOLDING_T.c.seq,
+    ).where(
+        lot == bindparam("lot"),
+        first >= func.coalesce(start, lo),
+        first <= bindparam("hi"),
+        HOLDING_T.c.last >= lo,
+    )  # fmt: skip
+
+
+_PIECES_OVER = _pieces_over()
 
 CONFLICT_CODES = frozenset(
     {"units.conflict", "units.double_retirement", "units.double_issue", "units.lot_exists",
@@ -312,16 +340,7 @@ def _load(conn: Connection, entries: Sequence[Entry]) -> tuple[Book, dict[str, s
     for lot, (lo, hi) in sorted(spans.items()):
         if lot not in book.lots:
             continue
-        rows = conn.execute(
-            select(
-                HOLDING_T.c.first,
-                HOLDING_T.c.last,
-                HOLDING_T.c.holder,
-                HOLDING_T.c.state,
-                HOLDING_T.c.pledgee,
-                HOLDING_T.c.seq,
-            ).where(HOLDING_T.c.lot == lot, HOLDING_T.c.last >= lo, HOLDING_T.c.first <= hi)
-        ).all()
+        rows = conn.execute(_PIECES_OVER, {"lot": lot, "lo": lo, "hi": hi}).all()
         pieces = [Piece(*row) for row in rows]
         book.holdings[lot] = LotHoldings(pieces)
         loaded[lot] = {p.row() for p in pieces}

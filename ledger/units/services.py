@@ -122,10 +122,11 @@ def _choose(
     ``state`` in the project (lowest first); and the lots they belong to."""
     if serials:
         chosen = model.normalise_serials(serials)
+        found = {lot.lot: lot for lot in lots_of(conn, lots=sorted({s[0] for s in chosen}))}
     else:
-        units = {lot.lot: lot.unit_kg for lot in lots_of(conn, project.project)}
+        found = {lot.lot: lot for lot in lots_of(conn, project.project)}
+        units = {lot_id: lot.unit_kg for lot_id, lot in found.items()}
         chosen = model.take(_pieces(conn, project.project, holder, state, pledgee), units, kg)
-    found = {lot.lot: lot for lot in lots_of(conn, lots=sorted({s[0] for s in chosen}))}
     for lot_id, _, _ in chosen:
         lot = found.get(lot_id)
         if lot is None or lot.project != project.project:
