@@ -1,6 +1,7 @@
 """Bulk inserts of tuples on both databases: every value type the ledger's tables hold comes
-back as it went in (through ``COPY`` on PostgreSQL, ``executemany`` elsewhere), an upsert
-still upserts, and a constraint the database enforces refuses the whole statement."""
+back as it went in (on PostgreSQL through one multi-row ``INSERT`` for a few rows and ``COPY``
+for more, ``executemany`` elsewhere), an upsert still upserts, and a constraint the database
+enforces refuses the whole statement."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from ledger.services.bulk import insert_many
+from ledger.services.bulk import VALUES_MAX_ROWS, insert_many
 
 METADATA = MetaData()
 ROWS = Table(
@@ -51,12 +52,15 @@ def table(engine):
     METADATA.drop_all(engine)
 
 
-def test_values_round_trip(table):
-    rows = [
-        (1, '常口村\t集体, "quoted"\\n', 2**53 - 1, b"\x00\x01\xff\\N", True),
-        (2, None, -5, None, False),
-        (3, "", 0, b"", None),
+@pytest.mark.parametrize("copies", [1, VALUES_MAX_ROWS // 3 + 1], ids=["few", "many"])
+def test_values_round_trip(table, copies):
+    kinds = [
+        ('常口村\t集体, "quoted"\\n', 2**53 - 1, b"\x00\x01\xff\\N", True),
+        (None, -5, None, False),
+        ("", 0, b"", None),
     ]
+    rows = [(n, *kinds[n % 3]) for n in range(3 * copies)]
+    assert (len(rows) > VALUES_MAX_ROWS) == (copies > 1)
     with table.begin() as conn:
         insert_many(conn, INSERT, COLUMNS, rows)
     with table.connect() as conn:
@@ -73,8 +77,10 @@ def test_an_upsert_upserts(table):
         assert [r.text for r in conn.execute(select(ROWS).order_by(ROWS.c.id))] == ["b", "c"]
 
 
-def test_a_refused_row_refuses_the_statement(table):
+@pytest.mark.parametrize("count", [2, VALUES_MAX_ROWS + 1], ids=["few", "many"])
+def test_a_refused_row_refuses_the_statement(table, count):
+    rows = [(n, "a", n, b"", True) for n in range(count - 1)] + [(0, "b", 2, b"", False)]
     with pytest.raises(DBAPIError), table.begin() as conn:
-        insert_many(conn, INSERT, COLUMNS, [(1, "a", 1, b"", True), (1, "b", 2, b"", False)])
+        insert_many(conn, INSERT, COLUMNS, rows)
     with table.connect() as conn:
         assert conn.execute(select(ROWS)).all() == []
