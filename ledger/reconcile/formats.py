@@ -27,7 +27,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from ledger.reconcile.model import (
     MAX_SERIAL,
@@ -66,12 +66,13 @@ Parsed = RegistryRetirement | IssuanceRow | RowError
 SerialReader = Callable[[tuple[str, ...]], tuple[str, int, int]]
 #: ``vintage(values, date_formats)`` → the vintage as stored.
 VintageReader = Callable[[tuple[str, ...], tuple[str, ...]], str]
-#: ``batch(registry, rows, date_formats)`` → the retirement tuples of ``rows`` (each
-#: ``[values, data, line]``: the row's values, its text as UTF-8, its line), or None when any
-#: row is not plain (then each is read on its own, which names what is wrong).
-BatchReader = Callable[[str, list, tuple[str, ...]], "list[tuple] | None"]
-#: How many rows the reader gathers before reading them (with a layout's batch reader).
-BATCH = 2000
+#: ``batch(values, date_formats)`` → ``(blocks, starts, ends, vintages)`` of many rows at
+#: once, read column by column (``values[f]`` the column of field ``f`` of :data:`FIELDS`, its
+#: serials and projects stripped), or None when any row is not plain (then each is read on its
+#: own, which names what is wrong). ``starts`` and ``ends`` are lists, the others iterables.
+BatchReader = Callable[[list[list[str]], tuple[str, ...]], "tuple | None"]
+#: The most lines the reader takes at a time.
+BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,14 @@ def _text(stream: IO[bytes] | Iterable[bytes], encoding: str) -> io.TextIOWrappe
 
 
 class _Records:
-    """The CSV records of a text stream: :meth:`__call__` gives the next record as
+    """The CSV records of an iterable of lines: :meth:`__call__` gives the next record as
     ``(cells, raw)``, ``raw`` the record's lines as written. The csv module reads through its
     C iterator; a copy of the same lines, kept by :func:`itertools.tee` until they are taken,
     gives the raw text."""
 
-    def __init__(self, text: io.TextIOWrapper, layout: Layout):
-        self.raw_lines, csv_lines = itertools.tee(text)
-        self.reader = csv.reader(csv_lines, delimiter=layout.delimiter, strict=True)
+    def __init__(self, lines: Iterable[str], delimiter: str):
+        self.raw_lines, csv_lines = itertools.tee(lines)
+        self.reader = csv.reader(csv_lines, delimiter=delimiter, strict=True)
         self.read_row = self.reader.__next__
         self.take = self.raw_lines.__next__
 
@@ -161,12 +162,6 @@ class _Records:
         n = self.reader.line_num - before
         raw = self.take() if n == 1 else "".join(itertools.islice(self.raw_lines, n))
         return cells, raw
-
-
-def _records(text: io.TextIOWrapper, layout: Layout) -> tuple[Any, _Records]:
-    """The CSV reader of ``text`` and its :class:`_Records`."""
-    records = _Records(text, layout)
-    return records.reader, records
 
 
 def _bad_line(raw: str, start_line: int) -> int:
@@ -179,9 +174,9 @@ def _bad_line(raw: str, start_line: int) -> int:
     return start_line
 
 
-def _header_getter(layout: Layout, header: list[str]) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function from a row's cells (with one empty cell appended) to its values in
-    :data:`FIELDS` order; a field without a column reads as the appended empty cell."""
+def _header_positions(layout: Layout, header: list[str]) -> list[int]:
+    """For each field of :data:`FIELDS`, the index of its column in ``header``, or
+    ``len(header)`` (one past the last cell) for a field without one."""
     index: dict[str, int] = {}
     for i, name in enumerate(header):
         index.setdefault(name.strip(), i)
@@ -197,7 +192,7 @@ def _header_getter(layout: Layout, header: list[str]) -> Callable[[list[str]], t
             f"the header has no column {', '.join(repr(m) for m in missing)}: "
             f"is this a {layout.key} export?"
         )
-    return operator.itemgetter(*positions)
+    return positions
 
 
 def read(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[Parsed]:
@@ -211,102 +206,227 @@ def read(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[Parsed
 
 def read_tuples(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[tuple | Parsed]:
     """:func:`read`, with each retirement as the tuple of its fields in
-    :class:`~ledger.reconcile.model.RegistryRetirement` order (what the import stores)."""
+    :class:`~ledger.reconcile.model.RegistryRetirement` order."""
+    for rows, others in read_blocks(stream, layout):
+        if others:
+            yield from sorted([*rows, *others], key=_line_of)
+        else:
+            yield from rows
+
+
+def _line_of(item: tuple | Parsed) -> int:
+    return item[13] if type(item) is tuple else item.line
+
+
+def read_blocks(
+    stream: IO[bytes] | Iterable[bytes], layout: Layout, tail: tuple = ()
+) -> Iterator[tuple[list[tuple], list[IssuanceRow | RowError]]]:
+    """:func:`read` a block of lines at a time (what an import stores): each block's
+    retirements as tuples (:func:`read_tuples`' tuples with ``tail`` appended to each), and
+    its issuance rows and errors. The first block is one line, each next one twice as long,
+    up to :data:`BATCH` lines, so a stream's first rows come out before much of it is read."""
     text = _text(stream, layout.encoding)
     try:
-        yield from _parse_text(text, layout)
+        yield from _parse_text(text, layout, tuple(tail))
     finally:
         text.detach()  # the caller's stream stays open
 
 
-def _parse_text(text: io.TextIOWrapper, layout: Layout) -> Iterator[tuple | Parsed]:
-    reader, record = _records(text, layout)
+def _parse_text(text: io.TextIOWrapper, layout: Layout, tail: tuple) -> Iterator[tuple]:
+    records = _Records(text, layout.delimiter)
     try:
-        header, raw = record()
+        header, raw = records()
         raw.encode()
-        get = _header_getter(layout, header)
+        positions = _header_positions(layout, header)
     except StopIteration:
-        yield RowError(1, "file.empty", "the file is empty")
+        yield [], [RowError(1, "file.empty", "the file is empty")]
         return
     except FileError as exc:
-        yield RowError(1, "file.header", str(exc))
+        yield [], [RowError(1, "file.header", str(exc))]
         return
     except UnicodeEncodeError:
-        yield _file_error(_bad_line(raw, 1), UnicodeDecodeError("", b"", 0, 1, ""), layout)
+        error = _file_error(_bad_line(raw, 1), UnicodeDecodeError("", b"", 0, 1, ""), layout)
+        yield [], [error]
         return
     except csv.Error as exc:
-        yield _file_error(1, exc, layout)
+        yield [], [_file_error(1, exc, layout)]
         return
-    width = len(header)
-    row_of = _row_reader(layout)
-    line = reader.line_num + 1
-    read_row, take, raw_lines = record.read_row, record.take, record.raw_lines
-    islice = itertools.islice
-    gathered: list = []
-    batch_size = BATCH if layout.batch is not None else 1
-    while True:
+    # The header's lines are taken from both copies of the tee: the text goes on from here.
+    rows_of = _Rows(layout, positions, len(header), tail)
+    line = records.reader.line_num + 1
+    size = 1
+    while lines := list(itertools.islice(text, size)):
+        size = min(2 * size, BATCH)
+        cells, data = _split(lines, layout.delimiter)
+        if cells is not None:
+            yield rows_of.block(cells, data, line)
+            line += len(lines)
+            continue
+        entries, line, error = _record_by_record(lines, text, line, layout)
+        rows, others = rows_of.one_by_one(entries)
+        if error is not None:
+            yield rows, [*others, error]
+            return
+        yield rows, others
+
+
+def _split(lines: list[str], delimiter: str) -> tuple[list[list[str]], list[bytes]] | tuple:
+    """The cells and the UTF-8 text of each line, when each line is one whole record in the
+    file's encoding; else ``(None, None)``."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        cells = list(reader)
+        data = list(map(str.encode, lines))
+    except (csv.Error, UnicodeEncodeError):
+        return None, None
+    return (cells, data) if len(cells) == len(lines) else (None, None)
+
+
+def _record_by_record(
+    lines: list[str], text: Iterable[str], line: int, layout: Layout
+) -> tuple[list[tuple[list[str], bytes, int]], int, RowError | None]:
+    """The records of ``lines`` (and of the lines of ``text`` the last of them goes on into)
+    one at a time, each as ``(cells, data, line)``; then the line where the next record
+    starts, and the error that ends the file (a record that is not CSV, text that is not in
+    the encoding) or None."""
+    records = _Records(itertools.chain(lines, text), layout.delimiter)
+    reader = records.reader
+    entries = []
+    while reader.line_num < len(lines):
+        start = line + reader.line_num
         try:
-            cells = read_row()
+            cells, raw = records()
         except StopIteration:
             break
         except csv.Error as exc:
-            yield from _read_batch(gathered, layout, row_of)
-            yield _file_error(line, exc, layout)
-            return
-        start_line, line = line, reader.line_num + 1
-        n = line - start_line
-        raw = take() if n == 1 else "".join(islice(raw_lines, n))
+            return entries, start, _file_error(start, exc, layout)
         try:
             data = raw.encode()
         except UnicodeEncodeError:
-            yield from _read_batch(gathered, layout, row_of)
-            yield _file_error(
-                _bad_line(raw, start_line), UnicodeDecodeError("", b"", 0, 1, ""), layout
-            )
-            return
-        if len(cells) != width:
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            gathered.append(
-                RowError(
-                    start_line,
-                    "row.width",
-                    f"the row has {len(cells)} fields; the header has {width}",
-                )
-            )
-            continue
-        cells.append("")
-        values = get(cells)
-        if not values[RETIRED_ON].strip():
-            gathered.append(IssuanceRow(start_line))
-        else:
-            gathered.append([values, data, start_line])
-        if len(gathered) >= batch_size:
-            yield from _read_batch(gathered, layout, row_of)
-            gathered = []
-    yield from _read_batch(gathered, layout, row_of)
+            bad = _bad_line(raw, start)
+            return entries, start, _file_error(bad, UnicodeDecodeError("", b"", 0, 1, ""), layout)
+        entries.append((cells, data, start))
+    return entries, line + reader.line_num, None
 
 
-def _read_batch(gathered: list, layout: Layout, row_of) -> Iterator[tuple | Parsed]:
-    """The gathered rows in order: issuance rows and errors as they are, retirement rows read
-    by the layout's batch reader when it has one and they are all plain, else one by one."""
-    rows = [g for g in gathered if type(g) is list]
-    read = None
-    if layout.batch is not None and rows:
-        read = layout.batch(layout.registry, rows, layout.date_formats)
-    if read is None:
-        read = []
+class _Rows:
+    """Turns records into retirement tuples (with ``tail``), issuance rows and errors."""
+
+    def __init__(self, layout: Layout, positions: list[int], width: int, tail: tuple):
+        self.layout = layout
+        self.positions = positions
+        self.width = width
+        self.tail = tail
+        self.get = operator.itemgetter(*positions)
+        self.row_of = _row_reader(layout)
+
+    def block(self, cells: list[list[str]], data: list[bytes], line: int) -> tuple[list, list]:
+        """Rows that are one line each, starting at ``line``: column by column through the
+        layout's batch reader when they are all plain, else one by one."""
+        if self.layout.batch is not None:
+            read = self._columns(cells, data, line)
+            if read is not None:
+                return read
+        return self.one_by_one(zip(cells, data, itertools.count(line)))
+
+    def _columns(self, cells: list[list[str]], data: list[bytes], first: int):
+        width = self.width
+        if len(set(map(len, cells))) != 1 or len(cells[0]) != width:
+            return None
+        lines: Iterable[int] = range(first, first + len(cells))
+        retired = self._column(cells, self.positions[RETIRED_ON])
+        kept = list(map(bool, map(str.strip, retired)))
+        others: list = []
+        if not all(kept):
+            others = list(map(IssuanceRow, itertools.compress(lines, map(operator.not_, kept))))
+            cells = list(itertools.compress(cells, kept))
+            if not cells:
+                return [], others
+            data = list(itertools.compress(data, kept))
+            lines = list(itertools.compress(lines, kept))
+        rows = _plain_rows(
+            self.layout, [self._column(cells, p) for p in self.positions], data, lines, self.tail
+        )
+        return None if rows is None else (rows, others)
+
+    def _column(self, cells: list[list[str]], position: int) -> list[str]:
+        if position == self.width:
+            return [""] * len(cells)
+        return list(map(operator.itemgetter(position), cells))
+
+    def one_by_one(self, entries: Iterable[tuple[list[str], bytes, int]]) -> tuple[list, list]:
+        """Records ``(cells, data, line)`` read one at a time, each bad one named."""
+        registry, width, get, row_of, tail = (
+            self.layout.registry, self.width, self.get, self.row_of, self.tail
+        )  # fmt: skip
         sha256 = hashlib.sha256
-        for values, data, line in rows:
+        rows: list[tuple] = []
+        others: list = []
+        for cells, data, line in entries:
+            if len(cells) != width:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                reason = f"the row has {len(cells)} fields; the header has {width}"
+                others.append(RowError(line, "row.width", reason))
+                continue
+            values = get([*cells, ""])
+            if not values[RETIRED_ON].strip():
+                others.append(IssuanceRow(line))
+                continue
             try:
-                read.append(
-                    row_of(layout.registry, values, sha256(data.rstrip(b"\r\n")).digest(), line)
-                )
+                row = row_of(registry, values, sha256(data.rstrip(b"\r\n")).digest(), line)
             except BadField as exc:
-                read.append(RowError(line, exc.code, exc.reason))
-    it = iter(read)
-    for g in gathered:
-        yield next(it) if type(g) is list else g
+                others.append(RowError(line, exc.code, exc.reason))
+                continue
+            rows.append(row + tail if tail else row)
+        return rows, others
+
+
+def _plain_rows(
+    layout: Layout, values: list[list[str]], data: list[bytes], lines: Iterable[int], tail: tuple
+) -> list[tuple] | None:
+    """Retirement rows read column by column (``values[f]`` the column of field ``f``), or
+    None when any of them is not plain: a serial the layout's batch reader does not take, a
+    quantity that is not the range's size, a date that does not read."""
+    values[SERIAL] = list(map(str.strip, values[SERIAL]))
+    values[PROJECT] = list(map(str.strip, values[PROJECT]))
+    read = layout.batch(values, layout.date_formats)
+    if read is None:
+        return None
+    blocks, starts, ends, vintages = read
+    quantities_text = list(map(str.strip, values[QUANTITY]))
+    if None in map(QUANTITY_RE.fullmatch, quantities_text):
+        return None
+    quantities = list(map(int, map(str.replace, quantities_text, _COMMA, _NOTHING)))
+    if (
+        list(map(operator.sub, ends, starts)) != list(map(operator.sub, quantities, _ONE))
+        or min(quantities) < 1
+        or max(ends) > MAX_SERIAL
+    ):
+        return None
+    dates = list(map(iso_date, values[RETIRED_ON], itertools.repeat(layout.date_formats)))
+    if None in dates:
+        return None
+    serials = values[SERIAL]
+    if not all(serials):
+        blocks = list(blocks)
+        serials = [
+            s or f"{b}{':' if b else ''}{first}-{last}"
+            for s, b, first, last in zip(serials, blocks, starts, ends, strict=True)
+        ]
+    digests = map(_DIGEST, map(hashlib.sha256, map(bytes.rstrip, data, _LINE_END)))
+    return list(
+        zip(
+            itertools.repeat(layout.registry), blocks, starts, ends, quantities,
+            values[PROJECT], vintages, dates, values[BENEFICIARY], values[REASON],
+            values[DETAILS], serials, digests, lines, *map(itertools.repeat, tail),
+        )
+    )  # fmt: skip
+
+
+_COMMA, _NOTHING, _ONE = itertools.repeat(","), itertools.repeat(""), itertools.repeat(1)
+_LINE_END = itertools.repeat(b"\r\n")
+_DIGEST = operator.methodcaller("digest")
 
 
 def _file_error(line: int, exc: Exception, layout: Layout) -> RowError:
@@ -394,44 +514,41 @@ def verra_vintage(v: tuple[str, ...], formats: tuple[str, ...]) -> str:
     return f"{ddmmyyyy(m[5])}/{ddmmyyyy(m[6])}" if m else ""
 
 
-def verra_batch(registry: str, rows: list, formats: tuple[str, ...]) -> list[tuple] | None:
-    """Many Verra rows at once (column by column, through C-level maps), or None when any of
-    them is not plain: a serial of another shape, a project written otherwise than in the
-    serial, a quantity that is not the range's size, a date or vintage that does not read."""
-    values = [r[0] for r in rows]
-    serials = [v[SERIAL].strip() for v in values]
-    found = list(map(_VERRA_SERIAL.fullmatch, serials))
-    if None in found:
+def _matches(pattern: re.Pattern, serials: list[str]) -> list[re.Match] | None:
+    """Each serial's match of ``pattern``, or None when any does not match."""
+    found = list(map(pattern.fullmatch, serials))
+    return None if None in found else found
+
+
+def _group(found: list[re.Match], group: int | str) -> list[str]:
+    return list(map(operator.itemgetter(group), found))
+
+
+def _integers(found: list[re.Match], group: int) -> list[int]:
+    return list(map(int, map(operator.itemgetter(group), found)))
+
+
+def verra_batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | None:
+    """Many Verra rows at once, column by column (see :data:`BatchReader`), or None when any
+    is not plain: a serial of another shape, a project written otherwise than in the serial,
+    a vintage that does not read."""
+    found = _matches(_VERRA_SERIAL, values[SERIAL])
+    if found is None or _group(found, 4) != values[PROJECT]:
         return None
-    projects = [v[PROJECT].strip() for v in values]
-    if any(m[4] != p for m, p in zip(found, projects, strict=True)):
-        return None
-    quantities_text = [v[QUANTITY].strip() for v in values]
-    if None in map(QUANTITY_RE.fullmatch, quantities_text):
-        return None
-    quantities = [int(q.replace(",", "")) for q in quantities_text]
-    starts = [int(m[2]) for m in found]
-    ends = [int(m[3]) for m in found]
-    if any(
-        q != e - s + 1 or s > e or e > MAX_SERIAL
-        for q, s, e in zip(quantities, starts, ends, strict=True)
-    ):
-        return None
-    dates = list(map(iso_date, [v[RETIRED_ON] for v in values], itertools.repeat(formats)))
-    if None in dates:
-        return None
+    firsts, lasts = values[VINTAGE], values[VINTAGE_END]
     try:
-        vintages = [verra_vintage(v, formats) for v in values]
+        if all(map(str.strip, firsts)) and all(map(str.strip, lasts)):
+            vintages = list(map(_vintage_interval, firsts, lasts, itertools.repeat(formats)))
+        else:
+            vintages = [
+                _vintage_interval(a, b, formats)
+                if a.strip() and b.strip()
+                else f"{ddmmyyyy(m[5])}/{ddmmyyyy(m[6])}"
+                for a, b, m in zip(firsts, lasts, found, strict=True)
+            ]
     except BadField:
         return None
-    digests = [hashlib.sha256(r[1].rstrip(b"\r\n")).digest() for r in rows]
-    return [
-        (registry, "", s, e, q, p, vin, d, v[BENEFICIARY], v[REASON], v[DETAILS], ser, dig, r[2])
-        for s, e, q, p, vin, d, v, ser, dig, r in zip(
-            starts, ends, quantities, projects, vintages, dates, values, serials, digests, rows,
-            strict=True,
-        )
-    ]  # fmt: skip
+    return itertools.repeat(""), _integers(found, 2), _integers(found, 3), vintages
 
 
 @functools.lru_cache(maxsize=4096)
@@ -457,6 +574,34 @@ def to_serial(v: tuple[str, ...]) -> tuple[str, int, int]:
     if m is None:
         raise _bad_serial(v[SERIAL], "{prefix}-{start} to {end}")
     return m[1], int(m[2]), int(m[3])
+
+
+def gs_batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | None:
+    """Many Gold Standard rows at once (see :data:`BatchReader`)."""
+    found = _matches(_GS_SERIAL, values[SERIAL])
+    if found is None:
+        return None
+    ids = _group(found, 2)
+    if ids != values[PROJECT]:
+        try:
+            for in_serial, column in zip(ids, values[PROJECT], strict=True):
+                _same_project(in_serial, column)
+        except BadField:
+            return None
+    return _group(found, 1), _integers(found, 4), _integers(found, 5), _years(values)
+
+
+def to_batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | None:
+    """Many rows with ``{prefix}-{start} to {end}`` serials at once (see :data:`BatchReader`)."""
+    found = _matches(_TO_SERIAL, values[SERIAL])
+    if found is None:
+        return None
+    return _group(found, 1), _integers(found, 2), _integers(found, 3), _years(values)
+
+
+def _years(values: list[list[str]]) -> list[str]:
+    """:func:`year_vintage`, column by column."""
+    return list(map(str.strip, values[VINTAGE]))
 
 
 def year_vintage(v: tuple[str, ...], formats: tuple[str, ...]) -> str:
@@ -505,6 +650,7 @@ GOLD_STANDARD = Layout(
     serial=gs_serial,
     vintage=year_vintage,
     date_formats=("%Y-%m-%d", "%d/%m/%Y"),
+    batch=gs_batch,
 )
 
 _AMERICAN = {
@@ -528,6 +674,7 @@ CLIMATE_ACTION_RESERVE = Layout(
     serial=to_serial,
     vintage=year_vintage,
     date_formats=("%m/%d/%Y", "%Y-%m-%d"),
+    batch=to_batch,
 )
 
 AMERICAN_CARBON_REGISTRY = Layout(
@@ -543,6 +690,7 @@ AMERICAN_CARBON_REGISTRY = Layout(
     serial=to_serial,
     vintage=year_vintage,
     date_formats=("%m/%d/%Y", "%Y-%m-%d"),
+    batch=to_batch,
 )
 
 #: The formats with a public layout, by name.

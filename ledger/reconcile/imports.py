@@ -15,8 +15,13 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+import itertools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -27,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.core.entry import EntryDraft
 from ledger.core.errors import ValidationError
-from ledger.reconcile.formats import Layout, read_tuples
+from ledger.reconcile.formats import Layout, read_blocks
 from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
 from ledger.services.anchors import file_digest
@@ -41,8 +46,9 @@ CHUNK = 5000
 #: SQLite's page cache while an import writes (KiB): the unique index of row digests takes
 #: its rows in random order, and a cache that holds it saves rereading its pages.
 SQLITE_CACHE_KIB = 256 * 1024
-#: Whether the rows are written by a second thread while the file is read, by dialect.
-THREADED = {"sqlite": False, "postgresql": True}
+#: SQLite: the most rows one INSERT statement writes (the driver lets go of the interpreter
+#: once per statement; the writer then waits for the reader to let go of it in turn).
+SQLITE_ROWS = 2000
 #: The most bad rows a refusal lists (it counts them all).
 MAX_REPORTED = 1000
 
@@ -60,8 +66,8 @@ _COLUMNS = (
     "details",
     "serial",
     "row_sha256",
-    "file_sha256",
     "line",
+    "file_sha256",
 )
 
 
@@ -74,6 +80,7 @@ def _insert_sql(dialect: str) -> str:
 
 
 _SQL = {name: _insert_sql(name) for name in ("sqlite", "postgresql")}
+
 #: PostgreSQL: the rows of a COPY-ed chunk that are not stored yet (constant names only).
 _MOVE_NEW = (
     f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
@@ -162,25 +169,23 @@ def _rows(
     """The file's retirement rows as insert tuples, in chunks (counting issuance rows and
     collecting bad rows as it goes; after the first bad row nothing more is yielded)."""
     chunk: list[tuple] = []
-    append = chunk.append
     rows = 0
     with Path(path).open("rb") as fh:
-        for row in read_tuples(fh, layout):
-            if type(row) is tuple:
-                if errors:
-                    continue
-                append((*row[:13], sha256, row[13]))
-                if len(chunk) >= CHUNK:
-                    rows += len(chunk)
-                    yield chunk
-                    chunk = []
-                    append = chunk.append
-            elif type(row) is IssuanceRow:
-                counts["issuance"] += 1
-            else:
-                counts["errors"] += 1
-                if len(errors) < MAX_REPORTED:
-                    errors.append(row)
+        for retirements, others in read_blocks(fh, layout, (sha256,)):
+            for other in others:
+                if type(other) is IssuanceRow:
+                    counts["issuance"] += 1
+                else:
+                    counts["errors"] += 1
+                    if len(errors) < MAX_REPORTED:
+                        errors.append(other)
+            if errors:
+                continue
+            chunk += retirements
+            if len(chunk) >= CHUNK:
+                rows += len(chunk)
+                yield chunk
+                chunk = []
     rows += len(chunk)
     counts["rows"] += rows
     if chunk and not errors:
@@ -190,17 +195,10 @@ def _rows(
 def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
     """Insert the chunks of rows (a row already stored is left alone); returns how many were
     new. The file is read in this thread while another writes the chunks read before (the
-    database driver lets go of the interpreter while it works), so reading and writing
-    overlap; the connection is used by that writer alone until it is done."""
+    database driver lets go of the interpreter while the database works: on SQLite once per
+    statement of many rows, so the writer seldom waits for the reader), so reading and
+    writing overlap; the connection is used by that writer alone until it is done."""
     write = _copy_chunk if conn.dialect.name == "postgresql" else _insert_chunk
-    if not THREADED.get(conn.dialect.name, False):
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        try:
-            return sum(write(conn, chunk) for chunk in chunks)
-        finally:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA cache_size = -2000")
     queue: Queue[list[tuple] | None] = Queue(maxsize=4)
     outcome: dict[str, Any] = {"added": 0}
 
@@ -213,23 +211,74 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
             while queue.get() is not None:
                 pass
 
-    thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
-    thread.start()
-    try:
-        for chunk in chunks:
-            if "error" in outcome:
-                break
-            queue.put(chunk)
-    finally:
-        queue.put(None)
-        thread.join()
+    with _page_cache(conn):
+        thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
+        thread.start()
+        try:
+            for chunk in chunks:
+                if "error" in outcome:
+                    break
+                queue.put(chunk)
+        finally:
+            queue.put(None)
+            thread.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["added"]
 
 
+def _without_collections(fn: Callable[..., int], *args: Any) -> int:
+    """``fn(*args)`` with the garbage collector off: the rows are many small objects without
+    cycles, and collections would scan them again and again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@contextmanager
+def _page_cache(conn: Connection) -> Iterator[None]:
+    """On SQLite, a page cache of :data:`SQLITE_CACHE_KIB` while the rows are written."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    return conn.exec_driver_sql(_SQL[conn.dialect.name], chunk).rowcount
+    """SQLite: the chunk in statements of many rows each (the rest one by one)."""
+    dbapi = conn.connection.dbapi_connection
+    per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_COLUMNS))
+    whole = len(chunk) - len(chunk) % per
+    flat = itertools.chain.from_iterable
+    many = [list(flat(chunk[i : i + per])) for i in range(0, whole, per)]
+    cursor = dbapi.cursor()
+    try:
+        added = 0
+        if many:
+            cursor.executemany(_sqlite_many(per), many)
+            added += cursor.rowcount
+        if whole < len(chunk):
+            cursor.executemany(_SQL["sqlite"], chunk[whole:])
+            added += cursor.rowcount
+        return added
+    finally:
+        cursor.close()
+
+
+@functools.cache
+def _sqlite_many(rows: int) -> str:
+    """SQLite: the insert of ``rows`` rows at once."""
+    one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    return _SQL["sqlite"].replace(f"VALUES {one}", "VALUES " + ", ".join([one] * rows))
 
 
 def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
@@ -290,7 +339,7 @@ def _import(
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
     with write_transaction(engine) as conn:
-        added = _store(conn, _rows(path, layout, sha256, counts, errors))
+        added = _without_collections(_store, conn, _rows(path, layout, sha256, counts, errors))
         if errors:
             raise ValidationError(
                 "reconcile.rows",

@@ -24,14 +24,25 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ledger.core.errors import ValidationError
-from ledger.reconcile.formats import BLOCK, END, FIELDS, SERIAL, START, Layout, year_vintage
+from ledger.reconcile.formats import (
+    BLOCK,
+    END,
+    FIELDS,
+    SERIAL,
+    START,
+    VINTAGE,
+    Layout,
+    year_vintage,
+)
 from ledger.reconcile.model import BadField
 
 REGISTRY_RE = re.compile(r"[a-z][a-z0-9_-]{1,31}")
@@ -136,10 +147,10 @@ def layout_of(spec: Mapping[str, Any]) -> Layout:
             raise _refuse(f"the {needed} column is required")
     pattern = spec.get("serial_pattern")
     if pattern is not None:
-        serial = _pattern_reader(pattern, columns)
+        serial, batch = _pattern_reader(pattern, columns)
         required = {"serial", "quantity", "retired_on"}
     elif "start" in columns and "end" in columns:
-        serial = _column_reader
+        serial, batch = _column_reader, _column_batch
         required = {"start", "end", "quantity", "retired_on"}
     else:
         raise _refuse("give start and end columns, or a serial column and a serial_pattern")
@@ -153,6 +164,7 @@ def layout_of(spec: Mapping[str, Any]) -> Layout:
         date_formats=tuple(formats),
         encoding=encoding,
         delimiter=delimiter,
+        batch=batch,
     )
 
 
@@ -167,7 +179,34 @@ def _column_reader(v: tuple[str, ...]) -> tuple[str, int, int]:
     return v[BLOCK].strip(), _integer(v[START], "first"), _integer(v[END], "last")
 
 
+def _integers(texts: Iterable[str | None]) -> list[int] | None:
+    """:func:`_integer` of many serials, or None when any is not a whole number."""
+    texts = list(texts)
+    if None in texts:
+        return None
+    cleaned = list(map(str.replace, map(str.strip, texts), _COMMA, _NOTHING))
+    if None in map(_INTEGER.fullmatch, cleaned):
+        return None
+    return list(map(int, cleaned))
+
+
+_COMMA, _NOTHING = itertools.repeat(","), itertools.repeat("")
+
+
+def _column_batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | None:
+    """:func:`_column_reader` of many rows, column by column (a layout's batch reader)."""
+    starts, ends = _integers(values[START]), _integers(values[END])
+    if starts is None or ends is None:
+        return None
+    return list(map(str.strip, values[BLOCK])), starts, ends, _years(values)
+
+
+def _years(values: list[list[str]]) -> list[str]:
+    return list(map(str.strip, values[VINTAGE]))
+
+
 def _pattern_reader(pattern: object, columns: Mapping[str, str]):
+    """The serial reader of a ``serial_pattern``, and its batch reader."""
     if "serial" not in columns:
         raise _refuse("a serial_pattern needs a serial column")
     if not isinstance(pattern, str) or len(pattern) > 200:
@@ -189,4 +228,15 @@ def _pattern_reader(pattern: object, columns: Mapping[str, str]):
         block = m["block"] if has_block else ""
         return block, _integer(m["start"], "first"), _integer(m["end"], "last")
 
-    return read
+    def batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | None:
+        found = list(map(compiled.fullmatch, values[SERIAL]))
+        if None in found:
+            return None
+        starts = _integers(map(operator.itemgetter("start"), found))
+        ends = _integers(map(operator.itemgetter("end"), found))
+        blocks = list(map(operator.itemgetter("block"), found)) if has_block else [""] * len(found)
+        if starts is None or ends is None or None in blocks:
+            return None
+        return blocks, starts, ends, _years(values)
+
+    return read, batch

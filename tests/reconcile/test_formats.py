@@ -247,3 +247,45 @@ def test_the_verra_batch_reader_reads_what_the_row_reader_reads(tmp_path):
         (4501, "row.project_mismatch"),
     ]
     assert formats.BATCH < 5_000  # more than one batch was read
+
+
+def _many_rows(name: str, copies: int) -> bytes:
+    """The file ``name`` with its data rows repeated ``copies`` times (enough rows for the
+    reader's larger blocks)."""
+    raw = (DATA / name).read_bytes()
+    header, _, body = raw.partition(b"\n")
+    return header + b"\n" + body.rstrip(b"\r\n") + b"\n" + body * copies
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"),
+    [
+        ("verra_current.csv", "verra"),
+        ("verra_older.csv", "verra"),
+        ("verra_bad_rows.csv", "verra"),
+        ("gold_standard.csv", "gs"),
+        ("climate_action_reserve.csv", "car"),
+        ("american_carbon_registry.csv", "acr"),
+        ("haixia.csv", "haixia-mapping.json"),
+        ("ccer.csv", "ccer-mapping.csv"),
+    ],
+)
+def test_every_batch_reader_reads_what_the_row_reader_reads(name, layout):
+    """Each layout's column-by-column reader gives what reading row by row gives, for good
+    rows, issuance rows, bad rows and rows spanning lines, in blocks of every size."""
+    import dataclasses
+
+    fast = LAYOUTS[layout] if layout in LAYOUTS else load_mapping(DATA / layout)
+    slow = dataclasses.replace(fast, batch=None)
+    data = _many_rows(name, 300)
+    assert list(read(io.BytesIO(data), fast)) == list(read(io.BytesIO(data), slow))
+    assert parse(name, fast) == parse(name, slow)
+
+
+def test_a_project_written_otherwise_than_in_the_serial_is_read_row_by_row():
+    header = (DATA / "gold_standard.csv").read_bytes().split(b"\n")[0]
+    row = "GS2345,P,2016,GS1-1-CN-GS2345-12-2016-1-{0}-{0},1,China,VER,2021-03-12,X,\n"
+    other = "2346,P,2016,GS1-1-CN-GS2345-12-2016-1-9999-9999,1,China,VER,2021-03-12,X,\n"
+    data = header + b"\n" + "".join(row.format(i) for i in range(1, 1000)).encode()
+    rows = list(read(io.BytesIO(data + other.encode()), LAYOUTS["gs"]))
+    assert len(retirements(rows)) == 999 and rows[-1].code == "row.project_mismatch"
