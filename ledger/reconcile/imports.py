@@ -42,7 +42,8 @@ from ledger.storage.db import read_transaction, write_transaction
 IMPORT_KIND = "reconcile.import"
 RETIREMENT = RegistryRetirementRow.__table__
 IMPORT = ReconcileImport.__table__
-CHUNK = 5000
+#: Rows written at a time (a multiple of :data:`SQLITE_ROWS`).
+CHUNK = 6000
 #: SQLite's page cache while an import writes (KiB): the unique index of row digests takes
 #: its rows in random order, and a cache that holds it saves rereading its pages.
 SQLITE_CACHE_KIB = 256 * 1024
@@ -70,16 +71,6 @@ _COLUMNS = (
     "file_sha256",
 )
 
-
-def _insert_sql(dialect: str) -> str:
-    marks = ", ".join(["?" if dialect == "sqlite" else "%s"] * len(_COLUMNS))
-    head = "INSERT OR IGNORE INTO" if dialect == "sqlite" else "INSERT INTO"
-    tail = "" if dialect == "sqlite" else " ON CONFLICT ON CONSTRAINT uq_registry_retirement_row"
-    tail += "" if dialect == "sqlite" else " DO NOTHING"
-    return f"{head} registry_retirement ({', '.join(_COLUMNS)}) VALUES ({marks}){tail}"
-
-
-_SQL = {name: _insert_sql(name) for name in ("sqlite", "postgresql")}
 
 #: PostgreSQL: the rows of a COPY-ed chunk that are not stored yet (constant names only).
 _MOVE_NEW = (
@@ -183,9 +174,9 @@ def _rows(
                 continue
             chunk += retirements
             if len(chunk) >= CHUNK:
-                rows += len(chunk)
-                yield chunk
-                chunk = []
+                rows += CHUNK
+                yield chunk[:CHUNK]
+                del chunk[:CHUNK]
     rows += len(chunk)
     counts["rows"] += rows
     if chunk and not errors:
@@ -254,31 +245,35 @@ def _page_cache(conn: Connection) -> Iterator[None]:
 
 
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """SQLite: the chunk in statements of many rows each (the rest one by one)."""
+    """SQLite: the chunk in INSERT statements of many rows each."""
     dbapi = conn.connection.dbapi_connection
     per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_COLUMNS))
-    whole = len(chunk) - len(chunk) % per
     flat = itertools.chain.from_iterable
-    many = [list(flat(chunk[i : i + per])) for i in range(0, whole, per)]
+    whole = len(chunk) - len(chunk) % per
     cursor = dbapi.cursor()
     try:
         added = 0
-        if many:
-            cursor.executemany(_sqlite_many(per), many)
+        if whole:
+            cursor.executemany(
+                _sqlite_insert(per), [list(flat(chunk[i : i + per])) for i in range(0, whole, per)]
+            )
             added += cursor.rowcount
         if whole < len(chunk):
-            cursor.executemany(_SQL["sqlite"], chunk[whole:])
+            cursor.execute(_sqlite_insert(len(chunk) - whole), list(flat(chunk[whole:])))
             added += cursor.rowcount
         return added
     finally:
         cursor.close()
 
 
-@functools.cache
-def _sqlite_many(rows: int) -> str:
-    """SQLite: the insert of ``rows`` rows at once."""
+@functools.lru_cache(maxsize=16)
+def _sqlite_insert(rows: int) -> str:
+    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone)."""
     one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
-    return _SQL["sqlite"].replace(f"VALUES {one}", "VALUES " + ", ".join([one] * rows))
+    return (
+        f"INSERT OR IGNORE INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([one] * rows)}"
+    )
 
 
 def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
