@@ -395,9 +395,12 @@ def _plain_rows(
         return None
     blocks, starts, ends, vintages = read
     quantities_text = list(map(str.strip, values[QUANTITY]))
-    if None in map(QUANTITY_RE.fullmatch, quantities_text):
+    if all(map(str.isdecimal, quantities_text)):  # what QUANTITY_RE's \d+ takes, no commas
+        quantities = list(map(int, quantities_text))
+    elif None in map(QUANTITY_RE.fullmatch, quantities_text):
         return None
-    quantities = list(map(int, map(str.replace, quantities_text, _COMMA, _NOTHING)))
+    else:
+        quantities = list(map(int, map(str.replace, quantities_text, _COMMA, _NOTHING)))
     if (
         list(map(operator.sub, ends, starts)) != list(map(operator.sub, quantities, _ONE))
         or min(quantities) < 1
