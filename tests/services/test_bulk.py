@@ -1,7 +1,8 @@
 """Bulk inserts of tuples on both databases: every value type the ledger's tables hold comes
 back as it went in (on PostgreSQL through one multi-row ``INSERT`` for a few rows and ``COPY``
-for more, ``executemany`` elsewhere), an upsert still upserts, and a constraint the database
-enforces refuses the whole statement."""
+for more; on SQLite through statements of many rows, then of a few, then one row at a time),
+an upsert still upserts in row order, and a constraint the database enforces refuses the
+whole statement."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    event,
     insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from ledger.services.bulk import VALUES_MAX_ROWS, insert_many
+from ledger.services.bulk import SQLITE_FEW_ROWS, SQLITE_ROWS, VALUES_MAX_ROWS, insert_many
+from ledger.storage.db import make_engine
+
+#: Rows that take every SQLite statement size: two of many rows, two of a few, and seven alone.
+LADDER = 2 * SQLITE_ROWS + 2 * SQLITE_FEW_ROWS + 7
 
 METADATA = MetaData()
 ROWS = Table(
@@ -52,7 +58,9 @@ def table(engine):
     METADATA.drop_all(engine)
 
 
-@pytest.mark.parametrize("copies", [1, VALUES_MAX_ROWS // 3 + 1], ids=["few", "many"])
+@pytest.mark.parametrize(
+    "copies", [1, VALUES_MAX_ROWS // 3 + 1, LADDER // 3 + 1], ids=["few", "many", "ladder"]
+)
 def test_values_round_trip(table, copies):
     kinds = [
         ('常口村\t集体, "quoted"\\n', 2**53 - 1, b"\x00\x01\xff\\N", True),
@@ -77,7 +85,43 @@ def test_an_upsert_upserts(table):
         assert [r.text for r in conn.execute(select(ROWS).order_by(ROWS.c.id))] == ["b", "c"]
 
 
-@pytest.mark.parametrize("count", [2, VALUES_MAX_ROWS + 1], ids=["few", "many"])
+def test_an_upsert_of_many_rows_applies_them_in_order(table):
+    """The same key twice in one call, in different statements and within one: the later
+    row wins, as it does when the rows go one at a time."""
+    upsert = UPSERT[table.dialect.name]
+    half = LADDER // 2
+    rows = [(n % half, f"t{n}", n, b"", True) for n in range(2 * half)]
+    with table.begin() as conn:
+        insert_many(conn, upsert, COLUMNS, rows)
+    with table.connect() as conn:
+        back = conn.execute(select(ROWS.c.id, ROWS.c.text).order_by(ROWS.c.id)).all()
+    assert [tuple(r) for r in back] == [(n, f"t{n + half}") for n in range(half)]
+
+
+def test_sqlite_sends_many_rows_per_statement(tmp_path):
+    """The ladder of statement sizes: no row goes alone while a statement of many can take it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    METADATA.create_all(engine)
+    sent: list[tuple[int, int]] = []  # (rows per statement, statements)
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO bulk_rows"):
+            sets = len(parameters) if executemany else 1
+            sent.append((statement.count("(?"), sets))
+
+    event.listen(engine, "before_cursor_execute", record)
+    rows = [(n, "a", n, b"", True) for n in range(LADDER)]
+    with engine.begin() as conn:
+        insert_many(conn, INSERT, COLUMNS, rows)
+    assert sent == [(SQLITE_ROWS, 2), (SQLITE_FEW_ROWS, 2), (1, 7)]
+    with engine.connect() as conn:
+        assert conn.execute(select(ROWS.c.id).order_by(ROWS.c.id)).scalars().all() == list(
+            range(LADDER)
+        )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("count", [2, VALUES_MAX_ROWS + 1, LADDER], ids=["few", "many", "ladder"])
 def test_a_refused_row_refuses_the_statement(table, count):
     rows = [(n, "a", n, b"", True) for n in range(count - 1)] + [(0, "b", 2, b"", False)]
     with pytest.raises(DBAPIError), table.begin() as conn:
