@@ -72,6 +72,13 @@ _COLUMNS = (
 )
 
 
+#: PostgreSQL: the types of :data:`_COLUMNS`, for COPY in the binary format (no digest in hex,
+#: no number in decimal).
+_COPY_TYPES = (
+    *("text", "text", "int8", "int8", "int8"),
+    *("text", "text", "text", "text", "text", "text", "text"),
+    *("bytea", "int8", "text"),
+)
 #: PostgreSQL: the rows of a COPY-ed chunk that are not stored yet (constant names only).
 _MOVE_NEW = (
     f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
@@ -286,7 +293,8 @@ def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
         )
         cursor.execute("TRUNCATE reconcile_incoming")
         columns = ", ".join(_COLUMNS)
-        with cursor.copy(f"COPY reconcile_incoming ({columns}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY reconcile_incoming ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_COPY_TYPES)
             for row in chunk:
                 copy.write_row(row)
         cursor.execute(_MOVE_NEW)
