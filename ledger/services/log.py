@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ledger.core.canonical import canonical_json
 from ledger.core.entry import (
@@ -80,12 +80,14 @@ def _split(blob: bytes) -> tuple[bytes, ...]:
     return tuple(blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE))
 
 
+_READ_HEAD = select(HEAD).where(HEAD.c.log == bindparam("log"))
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+
+
 def read_head(conn: Connection, log: str = "main", *, lock: bool = False) -> Head:
     """Read (and with ``lock`` on PostgreSQL, lock until commit) the head of ``log``."""
-    stmt = select(HEAD).where(HEAD.c.log == log)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).one_or_none()
+    stmt = _LOCK_HEAD if lock and conn.dialect.name == "postgresql" else _READ_HEAD
+    row = conn.execute(stmt, {"log": log}).one_or_none()
     if row is None:
         raise NotFoundError("log.unknown", f"there is no log named {log!r}")
     return Head(log, row.size, row.root, row.last_leaf_hash, _split(row.frontier))

@@ -103,6 +103,11 @@ def _pieces_over():
 
 
 _PIECES_OVER = _pieces_over()
+_PROJECTS = select(PROJECT_T).where(PROJECT_T.c.project.in_(bindparam("codes", expanding=True)))
+_LOTS = select(LOT_T).where(LOT_T.c.lot.in_(bindparam("lots", expanding=True)))
+_LOTS_OR_PREFIXES = _LOTS.union(
+    select(LOT_T).where(LOT_T.c.serial_prefix.in_(bindparam("prefixes", expanding=True)))
+)
 
 CONFLICT_CODES = frozenset(
     {"units.conflict", "units.double_retirement", "units.double_issue", "units.lot_exists",
@@ -326,15 +331,13 @@ def _load(conn: Connection, entries: Sequence[Entry]) -> tuple[Book, dict[str, s
     """The part of the book ``entries`` concern, and the holding rows loaded per lot."""
     book = Book()
     codes = sorted({e.body["project"] for e in entries})
-    for row in conn.execute(select(PROJECT_T).where(PROJECT_T.c.project.in_(codes))):
+    for row in conn.execute(_PROJECTS, {"codes": codes}):
         book.projects[row.project] = _project_of(row)
     spans = _spans(entries)
     lot_ids = sorted(set(spans) | {e.body["lot"] for e in entries if e.kind == ISSUE})
     prefixes = sorted({e.body["serial_prefix"] for e in entries if e.kind == ISSUE})
-    found = select(LOT_T).where(LOT_T.c.lot.in_(lot_ids))
-    if prefixes:
-        found = found.union(select(LOT_T).where(LOT_T.c.serial_prefix.in_(prefixes)))
-    for row in conn.execute(found):
+    found = _LOTS_OR_PREFIXES if prefixes else _LOTS
+    for row in conn.execute(found, {"lots": lot_ids, "prefixes": prefixes}):
         book.add_lot(_lot_of(row))
     loaded: dict[str, set[tuple]] = {}
     for lot, (lo, hi) in sorted(spans.items()):

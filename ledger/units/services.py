@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 
 from ledger.core.entry import Entry, EntryDraft, Posting
 from ledger.core.errors import NotFoundError, ValidationError
@@ -66,8 +66,33 @@ def today() -> str:
 # --- reading the projections -------------------------------------------------------------
 
 
+_PROJECT = select(PROJECT_T).where(PROJECT_T.c.project == bindparam("code"))
+_LOTS_OF_PROJECT = (
+    select(LOT_T).where(LOT_T.c.project == bindparam("project")).order_by(LOT_T.c.seq)
+)
+
+
+def _pieces_of(with_pledgee: bool):
+    """The pieces of ``:holder`` in ``:state`` within ``:project`` (and pledged to
+    ``:pledgee``), lowest first."""
+    stmt = (
+        select(HOLDING_T)
+        .join(LOT_T, LOT_T.c.lot == HOLDING_T.c.lot)
+        .where(
+            LOT_T.c.project == bindparam("project"),
+            HOLDING_T.c.holder == bindparam("holder"),
+            HOLDING_T.c.state == bindparam("state"),
+        )
+        .order_by(LOT_T.c.seq, HOLDING_T.c.first)
+    )
+    return stmt.where(HOLDING_T.c.pledgee == bindparam("pledgee")) if with_pledgee else stmt
+
+
+_PIECES = {False: _pieces_of(False), True: _pieces_of(True)}
+
+
 def _project_row(conn: Connection, code: str) -> Project | None:
-    row = conn.execute(select(PROJECT_T).where(PROJECT_T.c.project == code)).one_or_none()
+    row = conn.execute(_PROJECT, {"code": code}).one_or_none()
     if row is None:
         return None
     m = row._mapping
@@ -87,24 +112,19 @@ def get_project(conn: Connection, code: str, within: str | None = None) -> Proje
 
 def lots_of(conn: Connection, project: str | None = None, *, lots: Sequence[str] = ()) -> list[Lot]:
     """The lots of ``project`` (or the lots named), in the order they were issued."""
-    stmt = select(LOT_T).order_by(LOT_T.c.seq)
-    stmt = stmt.where(LOT_T.c.project == project) if project else stmt.where(LOT_T.c.lot.in_(lots))
-    return [Lot(**{c.name: row._mapping[c.name] for c in LOT_T.c}) for row in conn.execute(stmt)]
+    if project:
+        rows = conn.execute(_LOTS_OF_PROJECT, {"project": project})
+    else:
+        rows = conn.execute(select(LOT_T).where(LOT_T.c.lot.in_(lots)).order_by(LOT_T.c.seq))
+    return [Lot(**{c.name: row._mapping[c.name] for c in LOT_T.c}) for row in rows]
 
 
 def _pieces(
     conn: Connection, project: str, holder: str, state: str, pledgee: str | None = None
 ) -> Iterator[tuple[str, Piece]]:
     """``(lot, piece)`` of ``holder`` in ``state`` within ``project``, lowest first."""
-    stmt = (
-        select(HOLDING_T)
-        .join(LOT_T, LOT_T.c.lot == HOLDING_T.c.lot)
-        .where(LOT_T.c.project == project, HOLDING_T.c.holder == holder, HOLDING_T.c.state == state)
-        .order_by(LOT_T.c.seq, HOLDING_T.c.first)
-    )
-    if pledgee is not None:
-        stmt = stmt.where(HOLDING_T.c.pledgee == pledgee)
-    for row in conn.execute(stmt):
+    params = {"project": project, "holder": holder, "state": state, "pledgee": pledgee}
+    for row in conn.execute(_PIECES[pledgee is not None], params):
         yield row.lot, Piece(row.first, row.last, row.holder, row.state, row.pledgee, row.seq)
 
 
