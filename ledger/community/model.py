@@ -373,9 +373,9 @@ def _validator(kind: str) -> Callable[[Mapping[str, Any], str], list[ValidationE
 
     def validate(body: Mapping[str, Any], where: str) -> list[ValidationError]:
         errors = []
-        missing = sorted(set(schema) - body.keys())
-        extra = sorted(body.keys() - allowed)
-        if missing or extra:
+        keys = body.keys()
+        if not schema.keys() <= keys <= allowed:
+            missing, extra = sorted(schema.keys() - keys), sorted(keys - allowed)
             return [
                 ValidationError("community.fields", f"{where}: missing {missing}, unknown {extra}")
             ]
