@@ -43,6 +43,7 @@ from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
+from ledger.storage.db import among
 from ledger.units import book, model
 from ledger.units.model import HELD
 from ledger.units.projection import HOLDING_T, LOT_T, PROJECT_T, SALE_T
@@ -341,7 +342,7 @@ def _existing(conn: Connection, orders: Sequence[str]) -> dict[str, Any]:
     found = {}
     for start in range(0, len(orders), 5000):
         chunk = orders[start : start + 5000]
-        for row in conn.execute(select(*_ORDER_COLUMNS).where(SALE_T.c.order_id.in_(chunk))):
+        for row in conn.execute(select(*_ORDER_COLUMNS).where(among(SALE_T.c.order_id, chunk))):
             found[row.order_id] = row
     return found
 
@@ -353,7 +354,7 @@ def _buyer_lookups(conn: Connection, codes: Sequence[str]) -> dict[str, bytes]:
     for start in range(0, len(codes), 5000):
         chunk = codes[start : start + 5000]
         stmt = select(field.c.code, field.c.lookup).where(
-            field.c.code.in_(chunk), field.c.field == NAME
+            among(field.c.code, chunk), field.c.field == NAME
         )
         found.update((code, bytes(lookup)) for code, lookup in conn.execute(stmt))
     return found

@@ -16,6 +16,7 @@ from sqlalchemy import update as sql_update
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.services.bulk import insert_many
 from ledger.services.clock import utc_now
+from ledger.storage.db import among
 from ledger.vault.crypto import Vault
 from ledger.vault.fields import NAME, check_field, normalise
 from ledger.vault.masking import mask_name
@@ -153,7 +154,7 @@ def put_many(
         for start in range(0, len(codes), 5000):
             chunk = codes[start : start + 5000]
             taken.update(
-                conn.execute(select(RECORD.c.code).where(RECORD.c.code.in_(chunk))).scalars()
+                conn.execute(select(RECORD.c.code).where(among(RECORD.c.code, chunk))).scalars()
             )
         seen: set[str] = set()
         clashes = 0
