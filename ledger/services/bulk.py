@@ -22,7 +22,7 @@ On SQLite an ``INSERT … VALUES`` (an upsert's ``ON CONFLICT`` clause included)
 as statements of :data:`SQLITE_ROWS` rows each, then of :data:`SQLITE_FEW_ROWS`, and the last
 few rows one at a time: a statement per row costs the driver a reset, a bind and a release and
 re-acquisition of the interpreter lock per row, which for narrow rows is more than the
-database's own work (a statement of many rows takes a third of the time). The rows go in the
+database's own work (statements of many rows take a half to a third of the time). The rows go in the
 same order, in the same transaction, and a refusal is raised the same way.
 """
 
