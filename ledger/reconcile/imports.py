@@ -21,7 +21,6 @@ import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -37,7 +36,7 @@ from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
 from ledger.services.anchors import file_digest
 from ledger.services.log import append
-from ledger.storage.db import read_transaction, write_transaction
+from ledger.storage.db import read_transaction, sqlite_page_cache, write_transaction
 
 IMPORT_KIND = "reconcile.import"
 RETIREMENT = RegistryRetirementRow.__table__
@@ -209,7 +208,7 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
             while queue.get() is not None:
                 pass
 
-    with _page_cache(conn):
+    with sqlite_page_cache(conn, SQLITE_CACHE_KIB):
         thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
         thread.start()
         try:
@@ -235,20 +234,6 @@ def _without_collections(fn: Callable[..., int], *args: Any) -> int:
     finally:
         if collecting:
             gc.enable()
-
-
-@contextmanager
-def _page_cache(conn: Connection) -> Iterator[None]:
-    """On SQLite, a page cache of :data:`SQLITE_CACHE_KIB` while the rows are written."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:

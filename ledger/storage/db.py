@@ -83,6 +83,23 @@ def among(column: ColumnElement, values: Sequence) -> ColumnElement:
 
 
 @contextmanager
+def sqlite_page_cache(conn: Connection, kib: int) -> Iterator[None]:
+    """On SQLite, a page cache of ``kib`` KiB for the connection while the block runs (a bulk
+    write that fills indexes in no particular order keeps their pages in memory instead of
+    writing them out and reading them back before the commit), its own size again afterwards.
+    Elsewhere, nothing."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only snapshot (deferred BEGIN on SQLite, READ COMMITTED on PostgreSQL)."""
     with engine.connect() as conn, conn.begin():

@@ -28,8 +28,7 @@ import gc
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +42,7 @@ from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
-from ledger.storage.db import among
+from ledger.storage.db import among, sqlite_page_cache
 from ledger.units import book, model
 from ledger.units.model import HELD
 from ledger.units.projection import HOLDING_T, LOT_T, PROJECT_T, SALE_T
@@ -556,23 +555,12 @@ _CACHE_KIB_PER_PURCHASE = 3
 _CACHE_KIB = (2_000, 512_000)
 
 
-@contextmanager
-def _page_cache(conn: Connection, purchases: int) -> Iterator[None]:
+def _page_cache(conn: Connection, purchases: int):
     """On SQLite, a page cache for the import's transaction large enough to hold the index
     pages it fills (the vault's and the registers' indexes are filled in no particular order:
-    with the default 2 MB, pages are written out and read back many times before the commit);
-    the connection's own size again afterwards. Elsewhere, nothing."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
+    with the default 2 MB, pages are written out and read back many times before the commit)."""
     low, high = _CACHE_KIB
-    wanted = min(high, max(low, purchases * _CACHE_KIB_PER_PURCHASE))
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{wanted}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+    return sqlite_page_cache(conn, min(high, max(low, purchases * _CACHE_KIB_PER_PURCHASE)))
 
 
 def _run_job(ctx: JobContext) -> Mapping[str, Any]:
