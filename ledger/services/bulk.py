@@ -22,8 +22,8 @@ On SQLite an ``INSERT … VALUES`` (an upsert's ``ON CONFLICT`` clause included)
 as statements of :data:`SQLITE_ROWS` rows each, then of :data:`SQLITE_FEW_ROWS`, and the last
 few rows one at a time: a statement per row costs the driver a reset, a bind and a release and
 re-acquisition of the interpreter lock per row, which for narrow rows is more than the
-database's own work (statements of many rows take a half to a third of the time). The rows go in the
-same order, in the same transaction, and a refusal is raised the same way.
+database's own work (statements of many rows take a half to a third of the time). The rows
+go in the same order, in the same transaction, and a refusal is raised the same way.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def insert_many(
                 _sqlite_batches[stmt] = _batched(conn, sql, len(columns))
         _compiled[key] = sql
     batches = _sqlite_batches.get(stmt) if dialect.name == "sqlite" else None
-    if batches is not None and len(rows) >= batches[-1][0]:
+    if batches and len(rows) >= batches[-1][0]:
         rows = _insert_batches(conn, batches, rows)
         if not rows:
             return
