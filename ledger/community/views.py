@@ -278,15 +278,7 @@ def new_rule(code: str):
     form = RuleForm()
     status = 200
     if form.validate_on_submit():
-        terms = {
-            "retention_pct": form.retention_pct.data.strip(),
-            "low_income_pct": form.low_income_pct.data.strip(),
-            "weights": {
-                "per_capita": form.per_capita.data.strip(),
-                "per_household": form.per_household.data.strip(),
-                "by_area": form.by_area.data.strip(),
-            },
-        }
+        terms = _typed_terms(form)
         if form.notice_days.data:
             terms["notice_days"] = form.notice_days.data
         try:
@@ -352,6 +344,11 @@ def _preview_terms(form: PreviewForm, rules) -> dict | None:
         for f in missing:
             f.errors = [*f.errors, _("Choose a saved rule or fill in every percentage.")]
         return None
+    return _typed_terms(form)
+
+
+def _typed_terms(form) -> dict:
+    """A rule's terms as the clerk typed them (percentages as text, checked by the service)."""
     return {
         "retention_pct": form.retention_pct.data.strip(),
         "low_income_pct": form.low_income_pct.data.strip(),
