@@ -28,7 +28,7 @@ from ledger.reconcile.tables import ReconcileFinding
 from ledger.services.bulk import insert_many
 from ledger.services.log import write
 from ledger.services.projections import Replay, compare, stream
-from ledger.storage.db import read_transaction
+from ledger.storage.db import among, read_transaction
 
 FINDING_KIND = "reconcile.finding"
 ACK_KIND = "reconcile.acknowledge"
@@ -291,7 +291,7 @@ def record(engine: Engine, found: Iterable[Found], actor: str) -> dict[str, int]
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
             known.update(
-                tx.conn.execute(select(FINDING.c.key).where(FINDING.c.key.in_(part))).scalars()
+                tx.conn.execute(select(FINDING.c.key).where(among(FINDING.c.key, part))).scalars()
             )
         drafts = [
             EntryDraft(FINDING_KIND, body, actor)
