@@ -33,11 +33,9 @@ Pure: no I/O. Every refusal is an :class:`AllocationError` (a
 
 from __future__ import annotations
 
-import gc
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -45,6 +43,7 @@ from typing import Any, NamedTuple
 
 from ledger.core.errors import ValidationError
 from ledger.platform import N_
+from ledger.platform.memory import without_gc
 
 #: Percentages and weights have at most this many decimal places.
 PCT_PLACES = 4
@@ -397,20 +396,6 @@ def _extra_fen(remainders: list[int], codes: Sequence[str], leftover: int) -> li
     for _, i in tied[: leftover - len(above)]:
         extra[i] = 1
     return extra
-
-
-@contextmanager
-def without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small objects that form no
-    cycles (a roster's households, their shares): its collections would cost a third of the
-    time and free nothing."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def allocate(total_fen: int, rule: Rule, households: Sequence[HouseholdBasis]) -> Allocation:

@@ -27,13 +27,13 @@ from ledger.community.allocation import (
     AllocationError,
     allocate,
     parse_rule_text,
-    without_gc,
 )
 from ledger.community.cli import community_group
 from ledger.community.explain import explain
 from ledger.community.rosterfile import parse_preview_roster
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.units import parse_amount
+from ledger.platform.memory import without_gc
 
 
 def preview(roster: bytes, amount_yuan: str, rule: bytes | str) -> Allocation:

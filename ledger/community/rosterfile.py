@@ -49,10 +49,11 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from ledger.community.allocation import MAX_AREA_MU, MAX_MEMBERS, HouseholdBasis, without_gc
+from ledger.community.allocation import MAX_AREA_MU, MAX_MEMBERS, HouseholdBasis
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.personal import check_free_text
 from ledger.platform import N_
+from ledger.platform.memory import without_gc
 from ledger.vault.fields import normalise_bank_account, normalise_id_number, normalise_name
 
 HEADER = (
