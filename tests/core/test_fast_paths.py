@@ -1,13 +1,15 @@
 """The shortcuts of the append and verify paths agree with the general code they stand in for:
 ``CompactRange.append_many`` with ``append``, ``is_plain`` with ``check_json`` (on what orjson
-parses), ``postings_ok`` with ``check_postings``, ``seal_entries`` with ``make_entry`` (same
-leaves, same errors) and ``entry_from_leaf`` with the leaves ``make_entry`` writes."""
+parses), ``postings_ok`` with ``check_postings``, ``validate_drafts`` with every rule over every
+draft, ``seal_entries`` with ``make_entry`` (same leaves, same errors) and ``entry_from_leaf``
+with the leaves ``make_entry`` writes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from decimal import Decimal
+from types import MappingProxyType
 
 import orjson
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_canonical
 from ledger.core.entry import (
     GENESIS_PREV,
+    RULES,
     EntryDraft,
     Posting,
     check_postings,
@@ -144,6 +147,33 @@ drafts = st.builds(
         max_size=2,
     ).map(lambda pairs: tuple(p for a, c in pairs for p in (Posting(a, c, 7), Posting(a, c, -7)))),
 )
+
+
+any_drafts = st.builds(
+    EntryDraft,
+    st.sampled_from(["test.note", "doc.anchor", "Bad", "a.b\n", "a." + "b" * 99, 5]),
+    bodies
+    | st.sampled_from([[], {"n": 1.5}, {"n": 2**53}, {1: "x"}, {"t": "\ud800"}])
+    | st.builds(lambda b: MappingProxyType(b), bodies),
+    st.sampled_from(["user:42", "", "x" * 201, 5, "a"]),
+    st.lists(legs.map(lambda leg: Posting(*leg)) | st.just("leg"), max_size=3).map(tuple),
+)
+
+
+@given(st.lists(any_drafts | st.just("not a draft"), min_size=1, max_size=5))
+@SETTINGS
+def test_validate_drafts_is_every_rule_over_every_draft(batch):
+    expected = []
+    for i, draft in enumerate(batch):
+        if not isinstance(draft, EntryDraft):
+            expected.append(ValidationError("entry.type", f"entry {i}: not an EntryDraft"))
+            continue
+        for rule in RULES:
+            expected.extend(rule(draft, f"entry {i}"))
+    got = validate_drafts(batch)
+    assert [(e.code, e.message, e.details) for e in got] == [
+        (e.code, e.message, e.details) for e in expected
+    ]
 
 
 def _sealed(make) -> tuple:
