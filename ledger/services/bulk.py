@@ -24,6 +24,12 @@ few rows one at a time: a statement per row costs the driver a reset, a bind and
 re-acquisition of the interpreter lock per row, which for narrow rows is more than the
 database's own work (statements of many rows take a half to a third of the time). The rows
 go in the same order, in the same transaction, and a refusal is raised the same way.
+
+On PostgreSQL an upsert (``INSERT … ON CONFLICT``, which ``COPY`` cannot do) of many rows goes
+the same way when the caller says no two rows share a conflict key (``distinct``): PostgreSQL
+refuses a statement that would update one row twice, so only then is a statement of many rows
+the same as the rows one by one; it saves the server a statement per row (10,000 balances: a
+fifth of the time).
 """
 
 from __future__ import annotations
@@ -48,19 +54,28 @@ _compiled: dict[tuple[Executable, type], str] = {}
 #: Per copyable statement and dialect: the ``INSERT … VALUES`` before the row and one row's
 #: placeholders ``(%s, …)``.
 _values: dict[tuple[Executable, type], tuple[str, str]] = {}
-#: Per SQLite insert of values: its statements of :data:`SQLITE_ROWS` and of
-#: :data:`SQLITE_FEW_ROWS` rows, with the rows each takes.
-_sqlite_batches: dict[Executable, tuple[tuple[int, str], ...]] = {}
+#: Per insert of values and dialect (on PostgreSQL, upserts): its statements of
+#: :data:`SQLITE_ROWS` and of :data:`SQLITE_FEW_ROWS` rows, with the rows each takes.
+_batches: dict[tuple[Executable, type], tuple[tuple[int, str], ...]] = {}
+#: PostgreSQL's limit of bound values in a statement.
+PG_MAX_PARAMS = 65_535
 
 
 def insert_many(
-    conn: Connection, stmt: Executable, columns: tuple[str, ...], rows: Sequence[tuple]
+    conn: Connection,
+    stmt: Executable,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple],
+    *,
+    distinct: bool = False,
 ) -> None:
     """Execute ``stmt`` once per row of ``rows`` (nothing when there are none).
 
     ``columns`` names the statement's bind parameters in the order it takes them (checked when
     it is first compiled for a dialect); each row holds their values in that order. ``stmt``
     should be a module-level constant: compiled SQL is kept per statement and dialect.
+    ``distinct`` says that no two rows of an upsert share its conflict key (on PostgreSQL the
+    rows may then go many per statement).
     """
     if not rows:
         return
@@ -83,10 +98,10 @@ def insert_many(
             sql = _copy_sql(conn, stmt, columns)
         else:
             sql = str(compiled)
-            if dialect.name == "sqlite" and _inserts_values(stmt):
-                _sqlite_batches[stmt] = _batched(conn, sql, len(columns))
+            if _inserts_values(stmt):
+                _batches[key] = _batched(sql, len(columns), _max_params(conn))
         _compiled[key] = sql
-    batches = _sqlite_batches.get(stmt) if dialect.name == "sqlite" else None
+    batches = _batches.get(key) if distinct or dialect.name == "sqlite" else None
     if batches and len(rows) >= batches[-1][0]:
         rows = _insert_batches(conn, batches, rows)
         if not rows:
@@ -106,12 +121,18 @@ def _inserts_values(stmt: Executable) -> bool:
     return isinstance(stmt, Insert) and not stmt._returning and stmt.select is None
 
 
-def _batched(conn: Connection, sql: str, width: int) -> tuple[tuple[int, str], ...]:
+def _max_params(conn: Connection) -> int:
+    """The most bound values a statement of ``conn`` takes."""
+    if conn.dialect.name == "sqlite":
+        return conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return PG_MAX_PARAMS
+
+
+def _batched(sql: str, width: int, limit: int) -> tuple[tuple[int, str], ...]:
     """The statements of :data:`SQLITE_ROWS` and :data:`SQLITE_FEW_ROWS` rows of the one-row
     ``INSERT … VALUES (?, …) [ON CONFLICT …]`` ``sql``, largest first."""
     head, _, rest = sql.partition(" VALUES ")
     row, tail = rest[: rest.index(")") + 1], rest[rest.index(")") + 1 :]
-    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     sizes = sorted({min(n, limit // width) for n in (SQLITE_ROWS, SQLITE_FEW_ROWS)} - {0, 1})
     return tuple((n, f"{head} VALUES {', '.join([row] * n)}{tail}") for n in reversed(sizes))
 

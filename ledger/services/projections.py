@@ -154,6 +154,7 @@ class BalanceProjector:
             _BALANCE_UPSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
             _BALANCE_ROW,
             [(log, a, c, d, s) for (a, c), (d, s) in sorted(deltas.items())],
+            distinct=True,
         )
 
     def replay(self, log: str) -> Replay:

@@ -98,6 +98,30 @@ def test_an_upsert_of_many_rows_applies_them_in_order(table):
     assert [tuple(r) for r in back] == [(n, f"t{n + half}") for n in range(half)]
 
 
+def test_an_upsert_of_distinct_keys_goes_many_rows_per_statement(table):
+    """Rows whose keys are distinct (half of them stored already): each upserts as it would
+    alone, in statements of many rows on both databases."""
+    upsert = UPSERT[table.dialect.name]
+    sent: list[int] = []  # rows per statement
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO bulk_rows"):
+            per = max(statement.count("(?"), statement.count("(%s"))
+            sent.extend([per] * (len(parameters) if executemany else 1))
+
+    with table.begin() as conn:
+        insert_many(conn, upsert, COLUMNS, [(n, "old", n, b"", True) for n in range(0, LADDER, 2)])
+    event.listen(table, "before_cursor_execute", record)
+    with table.begin() as conn:
+        rows = [(n, f"new{n}", n, b"", True) for n in range(LADDER)]
+        insert_many(conn, upsert, COLUMNS, rows, distinct=True)
+    event.remove(table, "before_cursor_execute", record)
+    assert sent == [SQLITE_ROWS] * 2 + [SQLITE_FEW_ROWS] * 2 + [1] * 7
+    with table.connect() as conn:
+        back = conn.execute(select(ROWS.c.id, ROWS.c.text).order_by(ROWS.c.id)).all()
+    assert [tuple(r) for r in back] == [(n, f"new{n}") for n in range(LADDER)]
+
+
 def test_sqlite_sends_many_rows_per_statement(tmp_path):
     """The ladder of statement sizes: no row goes alone while a statement of many can take it."""
     engine = make_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
