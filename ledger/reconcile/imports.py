@@ -8,9 +8,10 @@
   the file's digest are written in one transaction; a file with any bad row writes nothing and
   is refused with every bad row and its line (:class:`~ledger.core.errors.ValidationError`
   ``reconcile.rows``, ``details["errors"]``);
-- **idempotent**: a row is stored once per registry (by the digest of the row as written), so
-  a newer export that repeats older rows adds only the new ones (``already_imported`` counts
-  the others); the same file twice adds nothing and appends no second entry.
+- **idempotent**: a row is stored once per registry (by its serial range and the digest of the
+  row as written; the text gives the range), so a newer export that repeats older rows adds
+  only the new ones (``already_imported`` counts the others); the same file twice adds nothing
+  and appends no second entry.
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ _COPY_TYPES = (
     *("text", "text", "text", "text", "text", "text", "text"),
     *("bytea", "int8", "text"),
 )
-#: PostgreSQL: the rows of a COPY-ed chunk that are not stored yet (constant names only).
+#: PostgreSQL: the rows of a chunk COPY-ed aside that are not stored yet (constant names only).
 _MOVE_NEW = (
     f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
-    f"SELECT {', '.join(_COLUMNS)} FROM reconcile_incoming "
-    "ON CONFLICT ON CONSTRAINT uq_registry_retirement_row DO NOTHING"
+    f"SELECT {', '.join(_COLUMNS)} FROM reconcile_incoming ON CONFLICT DO NOTHING"
 )
+#: PostgreSQL's code for a unique index's refusal.
+_UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -269,23 +271,39 @@ def _sqlite_insert(rows: int) -> str:
 
 
 def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """PostgreSQL: COPY the chunk into a temporary table, then insert what is new."""
+    """PostgreSQL: COPY the chunk straight into the table. When one of its rows is stored
+    already (or twice in it), the unique index refuses the COPY: that is undone, and the chunk
+    is COPY-ed into a temporary table, from which what is new is inserted."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
+        cursor.execute("SAVEPOINT reconcile_chunk")
+        try:
+            _copy(cursor, "registry_retirement", chunk)
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT reconcile_chunk")
+        else:
+            cursor.execute("RELEASE SAVEPOINT reconcile_chunk")
+            return len(chunk)
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS reconcile_incoming "
             "(LIKE registry_retirement INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         cursor.execute("TRUNCATE reconcile_incoming")
-        columns = ", ".join(_COLUMNS)
-        with cursor.copy(f"COPY reconcile_incoming ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_COPY_TYPES)
-            for row in chunk:
-                copy.write_row(row)
+        _copy(cursor, "reconcile_incoming", chunk)
         cursor.execute(_MOVE_NEW)
         return cursor.rowcount
     finally:
         cursor.close()
+
+
+def _copy(cursor: Any, table: str, chunk: list[tuple]) -> None:
+    """PostgreSQL: the chunk's rows into ``table``, by COPY in the binary format."""
+    with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
+        for row in chunk:
+            copy.write_row(row)
 
 
 def import_file(

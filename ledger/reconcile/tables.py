@@ -3,7 +3,8 @@
 - ``reconcile_source`` (configuration, mutable): where a registry's records come from, in
   which format, and when they are fetched.
 - ``registry_retirement`` (append-only): every retirement row imported from a registry,
-  normalised; unique by (registry, row digest), so importing a row twice stores it once.
+  normalised; unique by (registry, serial range, row digest), so importing a row twice stores
+  it once (the row's text gives its range).
 - ``reconcile_import`` (append-only): each imported file, by its SHA-256, with the entry that
   anchors it in the log and what it held.
 """
@@ -64,8 +65,11 @@ class RegistryRetirementRow(SQLModel, table=True):
 
     __tablename__ = "registry_retirement"
     __table_args__ = (
-        UniqueConstraint("registry", "row_sha256", name="uq_registry_retirement_row"),
-        Index("ix_registry_retirement_range", "registry", "block", "serial_start"),
+        Index(
+            "uq_registry_retirement_range_row",
+            *("registry", "block", "serial_start", "serial_end", "row_sha256"),
+            unique=True,
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=_id_column())

@@ -84,6 +84,27 @@ def test_a_newer_export_adds_only_its_new_rows(engine, tmp_path):
     assert _count(engine) == 4 and len(_entries(engine)) == 2
 
 
+def test_a_row_written_twice_in_a_file_is_stored_once(engine, tmp_path):
+    raw = VERRA.read_bytes()
+    last = raw.splitlines(keepends=True)[-1]
+    twice = tmp_path / "twice.csv"
+    twice.write_bytes(raw + last)
+    result = import_file(engine, twice, LAYOUTS["verra"], actor="test")
+    assert (result.retirements, result.already_imported) == (3, 1)
+    assert _count(engine) == 3
+
+
+def test_rows_of_the_same_serials_written_differently_are_each_stored(engine, tmp_path):
+    raw = VERRA.read_bytes()
+    last = raw.splitlines(keepends=True)[-1]
+    other = last.replace(b",H-4", b",H-44")
+    assert other != last
+    both = tmp_path / "both.csv"
+    both.write_bytes(raw + other)
+    result = import_file(engine, both, LAYOUTS["verra"], actor="test")
+    assert (result.retirements, result.already_imported) == (4, 0)
+
+
 def test_a_file_with_bad_rows_imports_nothing_and_names_every_line(engine):
     with pytest.raises(ValidationError) as exc:
         import_file(engine, DATA / "verra_bad_rows.csv", LAYOUTS["verra"], actor="test")
