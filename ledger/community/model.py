@@ -394,25 +394,25 @@ VALIDATORS = {kind: _validator(kind) for kind in KINDS}
 def expected_postings(kind: str, body: Mapping[str, Any]) -> list[tuple[str, str, int]]:
     """The postings an entry of ``kind`` with ``body`` carries (CNY, fen; none of amount 0)."""
     v = body["village"]
-    legs: list[tuple[str, str, int]] = []
-
-    def move(src: str, dst: str, amount: int) -> None:
-        if amount:
-            legs.extend(((src, "CNY", -amount), (dst, "CNY", amount)))
-
+    if kind == ALLOCATION:
+        return _move(sharing(v), pending(v, body["vault"]), body["amount_fen"])
     if kind == DRAFT:
-        move(collective(v), sharing(v), body["amount_fen"])
-    elif kind == ALLOCATION:
-        move(sharing(v), pending(v, body["vault"]), body["amount_fen"])
-    elif kind == FINALISE:
-        move(sharing(v), retained(v), body["retained_fen"])
-    elif kind == REVERSE:
+        return _move(collective(v), sharing(v), body["amount_fen"])
+    if kind == FINALISE:
+        return _move(sharing(v), retained(v), body["retained_fen"])
+    if kind == REVERSE:
+        legs: list[tuple[str, str, int]] = []
         for _, vault, amount in body["lines"]:
-            move(pending(v, vault), collective(v), amount)
-        move(retained(v), collective(v), body["retained_fen"])
-    elif kind == PAYMENT and body["paid"]:
-        move(pending(v, body["vault"]), household(v, body["vault"]), body["amount_fen"])
-    return legs
+            legs += _move(pending(v, vault), collective(v), amount)
+        return legs + _move(retained(v), collective(v), body["retained_fen"])
+    if kind == PAYMENT and body["paid"]:
+        return _move(pending(v, body["vault"]), household(v, body["vault"]), body["amount_fen"])
+    return []
+
+
+def _move(src: str, dst: str, amount: int) -> list[tuple[str, str, int]]:
+    """The two legs moving ``amount`` fen from ``src`` to ``dst`` (none for 0)."""
+    return [(src, "CNY", -amount), (dst, "CNY", amount)] if amount else []
 
 
 def check_postings(kind: str, body: Mapping[str, Any], postings: Sequence[Any]) -> bool:

@@ -38,6 +38,7 @@ from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
+from ledger.storage.db import sqlite_page_cache
 from ledger.storage.tables import AccountBalance
 from ledger.units.model import beijing_date
 from ledger.vault import service as vault_service
@@ -85,7 +86,7 @@ def _conflict(code: str, message: str, **details: Any) -> ConflictError:
 
 def _drafts(kind: str, body: dict, actor: str) -> EntryDraft:
     legs = model.expected_postings(kind, body)
-    return EntryDraft(kind, body, actor, tuple(Posting(a, c, n) for a, c, n in legs))
+    return EntryDraft(kind, body, actor, tuple([Posting(a, c, n) for a, c, n in legs]))
 
 
 def balance(conn: Connection, account: str) -> int:
@@ -576,6 +577,15 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100:,}.{fen % 100:02d}"
 
 
+#: From this many entries (a large village's finalisation), a step appends with an SQLite page
+#: cache of :data:`_CACHE_KIB_PER_ENTRY` KiB per entry (at most :data:`_MAX_CACHE_KIB`): the
+#: allocations fill the vault-code and party indexes in no particular order, and with the
+#: default 2 MB their pages are written out and read back before the commit.
+_MANY = 1_000
+_CACHE_KIB_PER_ENTRY = 3
+_MAX_CACHE_KIB = 512_000
+
+
 def _step(
     engine: Engine,
     village: str,
@@ -595,7 +605,12 @@ def _step(
                 state=d.state,
                 needs=list(states),
             )
-        tx.append(build(tx.conn, d))
+        drafts = build(tx.conn, d)
+        if len(drafts) < _MANY:
+            tx.append(drafts)
+            return
+        with sqlite_page_cache(tx.conn, min(len(drafts) * _CACHE_KIB_PER_ENTRY, _MAX_CACHE_KIB)):
+            tx.append(drafts)
 
     return write(
         engine, decide, idempotency_key=key, request={"distribution": distribution, **request}
