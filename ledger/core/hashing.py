@@ -21,9 +21,16 @@ _LEAF_PREFIX: Final = b"\x00"
 _NODE_PREFIX: Final = b"\x01"
 
 
+#: SHA-256 having read the leaf prefix; a copy of it hashes a leaf without first copying the
+#: leaf's bytes behind the prefix.
+_LEAF_STATE: Final = sha256(_LEAF_PREFIX)
+
+
 def leaf_hash(leaf: bytes) -> bytes:
     """Return ``SHA-256(0x00 || leaf)``, the 32-byte hash of one leaf's bytes."""
-    return sha256(_LEAF_PREFIX + leaf).digest()
+    state = _LEAF_STATE.copy()
+    state.update(leaf)
+    return state.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
