@@ -36,12 +36,17 @@ class EntryIndexProjector:
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
         kinds = registry().kinds
         rows = []
+        divisions: dict[str, str] = {}
         for e in entries:
             declared = kinds.get(e.kind)
             if declared is not None and declared.public:
                 continue
-            for party in sorted(entry_parties(declared, e.body, e.postings)):
-                rows.append((log, e.seq, party, party_division(party)))
+            parties = entry_parties(declared, e.body, e.postings)
+            for party in sorted(parties) if len(parties) > 1 else parties:
+                division = divisions.get(party)
+                if division is None:
+                    division = divisions[party] = party_division(party)
+                rows.append((log, e.seq, party, division))
         insert_many(conn, _INSERT_PARTY, _PARTY_ROW, rows)
 
     def replay(self, log: str) -> Replay:
