@@ -65,22 +65,19 @@ def _fields_arg(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     return dict(fields)
 
 
-def _field_rows(vault: Vault, code: str, owner_org: str, fields: Mapping[str, str]) -> list[dict]:
-    rows = []
-    for name, value in fields.items():
-        norm = normalise(name, value)
-        nonce, sealed = vault.seal(code, owner_org, name, norm.display)
-        rows.append(
-            {
-                "code": code,
-                "field": name,
-                "key_id": vault.key_id,
-                "nonce": nonce,
-                "ciphertext": sealed,
-                "lookup": vault.lookup_hash(name, norm.key),
-            }
-        )
-    return rows
+def _field_rows(
+    vault: Vault, owner_org: str, values: Sequence[tuple[str, str, str]]
+) -> list[tuple]:
+    """The ``vault_field`` rows (in :data:`_FIELD_COLUMNS` order) of ``(code, field, value)``
+    of records owned by ``owner_org``: each value validated, sealed under a fresh nonce and
+    hashed for look-up."""
+    normalised = [(code, name, normalise(name, value)) for code, name, value in values]
+    sealed = vault.seal_many(owner_org, [(code, name, n.display) for code, name, n in normalised])
+    key_id, lookup_hash = vault.key_id, vault.lookup_hash
+    return [
+        (code, name, key_id, nonce, ciphertext, lookup_hash(name, n.key))
+        for (code, name, n), (nonce, ciphertext) in zip(normalised, sealed, strict=True)
+    ]
 
 
 def _record_row(conn: Connection, code: str, *, for_update: bool = False):
@@ -119,13 +116,13 @@ def put(
             break
     else:  # pragma: no cover - 60 random bits do not collide eight times
         raise ConflictError("vault.code_exhausted", "could not draw a fresh vault code")
-    rows = _field_rows(vault, code, owner_org, given)
+    rows = _field_rows(vault, owner_org, [(code, name, value) for name, value in given.items()])
     conn.execute(
         insert(RECORD).values(
             code=code, kind=kind, owner_org=owner_org, created_at=now, updated_at=now
         )
     )
-    conn.execute(insert(FIELD), rows)
+    insert_many(conn, _INSERT_FIELD, _FIELD_COLUMNS, rows)
     return code
 
 
@@ -168,11 +165,15 @@ def put_many(
     else:  # pragma: no cover - 60 random bits do not collide eight times
         raise ConflictError("vault.code_exhausted", "could not draw fresh vault codes")
     now = now or utc_now()
-    field_rows = [
-        tuple(row[c] for c in _FIELD_COLUMNS)
-        for code, given in zip(codes, fields, strict=True)
-        for row in _field_rows(vault, code, owner_org, given)
-    ]
+    field_rows = _field_rows(
+        vault,
+        owner_org,
+        [
+            (code, name, value)
+            for code, given in zip(codes, fields, strict=True)
+            for name, value in given.items()
+        ],
+    )
     # In key order: the database fills its index pages in turn instead of all over.
     field_rows.sort()
     records = sorted((code, kind, owner_org, now, now) for code in codes)
@@ -270,15 +271,14 @@ def update(
             "vault.erased", f"vault record {code} was erased; store a new record", {"code": code}
         )
     rows = _field_rows(
-        vault, code, row["owner_org"], {k: v for k, v in given.items() if v is not None}
+        vault, row["owner_org"], [(code, k, v) for k, v in given.items() if v is not None]
     )
     present = set(conn.execute(select(FIELD.c.field).where(FIELD.c.code == code)).scalars())
     if not (present - set(given)) and not rows:
         raise ValidationError("vault.no_fields", "a vault record needs at least one field")
     if given:
         conn.execute(delete(FIELD).where(FIELD.c.code == code, FIELD.c.field.in_(list(given))))
-    if rows:
-        conn.execute(insert(FIELD), rows)
+    insert_many(conn, _INSERT_FIELD, _FIELD_COLUMNS, rows)
     conn.execute(
         sql_update(RECORD).where(RECORD.c.code == code).values(updated_at=now or utc_now())
     )

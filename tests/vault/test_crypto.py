@@ -102,6 +102,26 @@ def test_seal_uses_a_fresh_nonce_per_value(vault):
     assert vault.open("H-0000000000AA", VILLAGE, "name", *a, vault.key_id) == "张三华"
 
 
+def test_seal_many_seals_each_value_under_its_own_fresh_nonce(vault):
+    values = [("B-0000000000AA", "name", "张三华"), ("B-0000000000AB", "name", "张三华")] * 2
+    sealed = vault.seal_many("350424", values)
+    assert len({nonce for nonce, _ in sealed}) == 4 and {len(n) for n, _ in sealed} == {12}
+    assert len({ciphertext for _, ciphertext in sealed}) == 4
+    for (code, field, clear), (nonce, ciphertext) in zip(values, sealed, strict=True):
+        assert vault.open(code, "350424", field, nonce, ciphertext, vault.key_id) == clear
+    with pytest.raises(VaultIntegrityError):  # bound to its record, as seal binds it
+        vault.open("B-0000000000AB", "350424", "name", *sealed[0], vault.key_id)
+    assert vault.seal_many("350424", []) == []
+
+
+@pytest.mark.parametrize("value", ["", "13812345678", "欧阳春华", "x" * 200, "𠀀" * 50])
+def test_lookup_hash_is_hmac_sha256_of_the_documented_message(vault, value):
+    mac = _hkdf(b"carbon-ledger/vault/v1/hmac-sha256-index")
+    message = b"carbon-ledger/vault/v1/lookup\x00name\x00" + value.encode()
+    assert vault.lookup_hash("name", value) == hmac.new(mac, message, "sha256").digest()
+    assert vault.lookup_hash("name", value) == vault.lookup_hash("name", value)  # pads reused
+
+
 def test_ciphertext_is_bound_to_its_record_organisation_and_field(vault):
     sealed = vault.seal("H-0000000000AA", VILLAGE, "name", "张三华")
     for code, owner, field in (
