@@ -245,14 +245,21 @@ def postings_for(kind: str, body: Mapping[str, Any], lots: Mapping[str, Lot]) ->
         ]
     programme = lots[body["serials"][0][0]].programme
     kg = kg_of(body["serials"], lots)
+    if kind == ONEYUAN:  # the seller's serials retired, the yuan to the seller
+        seller, fen = body["seller"], body["amount_fen"]
+        return [
+            (seller, "CO2E", -kg),
+            (retired_account(programme), "CO2E", kg),
+            (seller, "CNY", fen),
+            (income_account(seller), "CNY", -fen),
+        ]
     move = move_of(kind, body)
     legs = [
         (account_of(move.holder, move.state, programme), "CO2E", -kg),
         (account_of(move.to, move.to_state, programme), "CO2E", kg),
     ]
-    if kind in (SALE, ONEYUAN):
-        fen = body["total_fen"] if kind == SALE else body["amount_fen"]
-        seller = body["seller"]
+    if kind == SALE:
+        fen, seller = body["total_fen"], body["seller"]
         legs += [(seller, "CNY", fen), (income_account(seller), "CNY", -fen)]
     return legs
 

@@ -1087,24 +1087,34 @@ def parties(body: Mapping[str, Any], postings: Sequence[Any]) -> list[str]:
     owner's village (a project entry has no postings), and the bureau of the county the
     project lies in, unless a village of that county is named already (the county's bureau,
     and every bureau above it, reads that village's entries anyway)."""
+    owner, division = body.get("owner"), body.get("division")
+    accounts = tuple(p.account if hasattr(p, "account") else p[0] for p in postings)
+    try:
+        return list(_parties(owner, division, accounts))
+    except TypeError:  # an unhashable value (a malformed body): nothing to remember
+        return list(_parties.__wrapped__(owner, division, accounts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parties(owner_account: Any, division: Any, accounts: tuple) -> tuple[str, ...]:
+    """:func:`parties` of a body's owner and division and its postings' accounts (an
+    import's entries differ in neither, so each combination is worked out once)."""
     found = []
-    owner = parse_holder(body.get("owner"))
+    owner = parse_holder(owner_account)
     if owner is not None and owner.village is not None:
         found.append(f"Village:{owner.village}")
-    division = body.get("division")
     if isinstance(division, str) and _DIVISION_RE.fullmatch(division):
         county = division[:6]
-        villages = [v for v in _villages(postings) if v.startswith(county)]
+        villages = [v for v in _villages(accounts) if v.startswith(county)]
         if not villages and not (owner and owner.village and owner.village.startswith(county)):
             found.append(f"Bureau:{county}")
-    return found
+    return tuple(found)
 
 
-def _villages(postings: Sequence[Any]) -> list[str]:
-    """The villages the postings' accounts name."""
+def _villages(accounts: Sequence[Any]) -> list[str]:
+    """The villages the accounts name."""
     out = []
-    for p in postings:
-        account = p.account if hasattr(p, "account") else p[0]
+    for account in accounts:
         if isinstance(account, str):
             village = _village_of(account)
             if village is not None:

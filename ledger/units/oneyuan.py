@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import starmap
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -531,7 +532,7 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
                 "paid_at": p.paid_at,
                 "file_sha256": sha256,
             }
-            postings = tuple(Posting(*leg) for leg in book.postings_for(book.ONEYUAN, body, lots))
+            postings = tuple(starmap(Posting, book.postings_for(book.ONEYUAN, body, lots)))
             drafts.append(EntryDraft(book.ONEYUAN, body, actor, postings))
         tx.append(drafts)
 
