@@ -334,8 +334,10 @@ class _Rows:
         if len(set(map(len, cells))) != 1 or len(cells[0]) != width:
             return None
         lines: Iterable[int] = range(first, first + len(cells))
-        retired = self._column(cells, self.positions[RETIRED_ON])
-        kept = list(map(bool, map(str.strip, retired)))
+        position = self.positions[RETIRED_ON]
+        if position == width:  # no retirement date at all: issuance rows only
+            return [], list(map(IssuanceRow, lines))
+        kept = list(map(bool, map(str.strip, map(operator.itemgetter(position), cells))))
         others: list = []
         if not all(kept):
             others = list(map(IssuanceRow, itertools.compress(lines, map(operator.not_, kept))))
@@ -344,15 +346,11 @@ class _Rows:
                 return [], others
             data = list(itertools.compress(data, kept))
             lines = list(itertools.compress(lines, kept))
+        columns = [*zip(*cells, strict=True), ("",) * len(cells)]  # the last for absent fields
         rows = _plain_rows(
-            self.layout, [self._column(cells, p) for p in self.positions], data, lines, self.tail
+            self.layout, [columns[p] for p in self.positions], data, lines, self.tail
         )
         return None if rows is None else (rows, others)
-
-    def _column(self, cells: list[list[str]], position: int) -> list[str]:
-        if position == self.width:
-            return [""] * len(cells)
-        return list(map(operator.itemgetter(position), cells))
 
     def one_by_one(self, entries: Iterable[tuple[list[str], bytes, int]]) -> tuple[list, list]:
         """Records ``(cells, data, line)`` read one at a time, each bad one named."""

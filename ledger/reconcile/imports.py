@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -71,6 +72,8 @@ _COLUMNS = (
     "file_sha256",
 )
 
+
+_DIGEST = _COLUMNS.index("row_sha256")
 
 #: PostgreSQL: the types of :data:`_COLUMNS`, for COPY in the binary format (no digest in hex,
 #: no number in decimal).
@@ -239,35 +242,59 @@ def _without_collections(fn: Callable[..., int], *args: Any) -> int:
 
 
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """SQLite: the chunk in INSERT statements of many rows each."""
+    """SQLite: the chunk in INSERT statements of many rows each. The registry and the file's
+    digest, the same in every row of an import, are written into the statement (the driver
+    binds each parameter while it holds the interpreter, which the reading thread waits for)."""
     dbapi = conn.connection.dbapi_connection
-    per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_COLUMNS))
-    flat = itertools.chain.from_iterable
+    width = len(_COLUMNS) - 2
+    per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    registry, file_sha256 = chunk[0][0], chunk[0][-1]
     whole = len(chunk) - len(chunk) % per
     cursor = dbapi.cursor()
     try:
         added = 0
         if whole:
-            cursor.executemany(
-                _sqlite_insert(per), [list(flat(chunk[i : i + per])) for i in range(0, whole, per)]
-            )
+            params = [_parameters(chunk[i : i + per]) for i in range(0, whole, per)]
+            cursor.executemany(_sqlite_insert(per, registry, file_sha256), params)
             added += cursor.rowcount
         if whole < len(chunk):
-            cursor.execute(_sqlite_insert(len(chunk) - whole), list(flat(chunk[whole:])))
+            sql = _sqlite_insert(len(chunk) - whole, registry, file_sha256)
+            cursor.execute(sql, _parameters(chunk[whole:]))
             added += cursor.rowcount
         return added
     finally:
         cursor.close()
 
 
+def _parameters(rows: list[tuple]) -> list:
+    """SQLite: the parameters of an insert of ``rows`` (each row's columns but the first and
+    the last), each digest as a ``bytearray``: the driver binds that type directly, while
+    ``bytes`` it first looks up among its adapters, which costs as much as binding the rest
+    of the row."""
+    flat = list(itertools.chain.from_iterable(map(_BOUND, rows)))
+    digests = slice(_DIGEST - 1, None, len(_COLUMNS) - 2)
+    flat[digests] = map(bytearray, flat[digests])
+    return flat
+
+
+#: SQLite: the columns of a row bound as parameters (all but the registry and the file's digest).
+_BOUND = operator.itemgetter(slice(1, -1))
+
+
 @functools.lru_cache(maxsize=16)
-def _sqlite_insert(rows: int) -> str:
-    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone)."""
-    one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+def _sqlite_insert(rows: int, registry: str, file_sha256: str) -> str:
+    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone), with
+    the registry and the file's digest written in."""
+    one = f"({_literal(registry)}, {', '.join('?' * (len(_COLUMNS) - 2))}, {_literal(file_sha256)})"
     return (
         f"INSERT OR IGNORE INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
         f"VALUES {', '.join([one] * rows)}"
     )
+
+
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
