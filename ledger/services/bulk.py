@@ -36,12 +36,17 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from queue import SimpleQueue
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.util import find_tables
 
 #: Up to this many rows, a plain insert on PostgreSQL is one multi-row ``INSERT``.
 VALUES_MAX_ROWS = 32
@@ -49,6 +54,10 @@ VALUES_MAX_ROWS = 32
 #: that they would pass the connection's limit of bound values), and of what remains.
 SQLITE_ROWS = 500
 SQLITE_FEW_ROWS = 25
+#: Rows per statement written behind (:func:`write_behind`), where the connection's limit of
+#: bound values allows: the second thread takes the interpreter lock between statements, and
+#: a busy caller hands it over only every few milliseconds, so it writes few large ones.
+SQLITE_BEHIND_ROWS = 4000
 
 _compiled: dict[tuple[Executable, type], str] = {}
 #: Per copyable statement and dialect: the ``INSERT … VALUES`` before the row and one row's
@@ -57,6 +66,8 @@ _values: dict[tuple[Executable, type], tuple[str, str]] = {}
 #: Per insert of values and dialect (on PostgreSQL, upserts): its statements of
 #: :data:`SQLITE_ROWS` and of :data:`SQLITE_FEW_ROWS` rows, with the rows each takes.
 _batches: dict[tuple[Executable, type], tuple[tuple[int, str], ...]] = {}
+#: The same on SQLite for writing behind: statements of :data:`SQLITE_BEHIND_ROWS` rows first.
+_behind_batches: dict[tuple[Executable, type], tuple[tuple[int, str], ...]] = {}
 #: PostgreSQL's limit of bound values in a statement.
 PG_MAX_PARAMS = 65_535
 
@@ -99,8 +110,15 @@ def insert_many(
         else:
             sql = str(compiled)
             if _inserts_values(stmt):
-                _batches[key] = _batched(sql, len(columns), _max_params(conn))
+                width, limit, few = len(columns), _max_params(conn), (SQLITE_ROWS, SQLITE_FEW_ROWS)
+                _batches[key] = _batched(sql, width, limit, few)
+                if dialect.name == "sqlite":
+                    _behind_batches[key] = _batched(sql, width, limit, (SQLITE_BEHIND_ROWS, *few))
         _compiled[key] = sql
+    writer = conn.info.get(_WRITER)
+    if writer is not None:
+        writer.put(stmt, sql, _behind_batches.get(key, ()), rows)
+        return
     batches = _batches.get(key) if distinct or dialect.name == "sqlite" else None
     if batches and len(rows) >= batches[-1][0]:
         rows = _insert_batches(conn, batches, rows)
@@ -128,12 +146,14 @@ def _max_params(conn: Connection) -> int:
     return PG_MAX_PARAMS
 
 
-def _batched(sql: str, width: int, limit: int) -> tuple[tuple[int, str], ...]:
-    """The statements of :data:`SQLITE_ROWS` and :data:`SQLITE_FEW_ROWS` rows of the one-row
-    ``INSERT … VALUES (?, …) [ON CONFLICT …]`` ``sql``, largest first."""
+def _batched(
+    sql: str, width: int, limit: int, rows: tuple[int, ...]
+) -> tuple[tuple[int, str], ...]:
+    """The statements of each number of ``rows`` (fewer where ``limit`` bound values say so)
+    of the one-row ``INSERT … VALUES (?, …) [ON CONFLICT …]`` ``sql``, largest first."""
     head, _, rest = sql.partition(" VALUES ")
     row, tail = rest[: rest.index(")") + 1], rest[rest.index(")") + 1 :]
-    sizes = sorted({min(n, limit // width) for n in (SQLITE_ROWS, SQLITE_FEW_ROWS)} - {0, 1})
+    sizes = sorted({min(n, limit // width) for n in rows} - {0, 1})
     return tuple((n, f"{head} VALUES {', '.join([row] * n)}{tail}") for n in reversed(sizes))
 
 
@@ -142,14 +162,25 @@ def _insert_batches(
 ) -> Sequence[tuple]:
     """Insert the leading rows in statements of many rows each; return the rows left over
     (fewer than the smallest batch)."""
+    statements, done = _statements(batches, rows)
+    for sql, params in statements:
+        conn.exec_driver_sql(sql, params)
+    return rows[done:]
+
+
+def _statements(
+    batches: tuple[tuple[int, str], ...], rows: Sequence[tuple]
+) -> tuple[list[tuple[str, list[tuple]]], int]:
+    """``(sql, parameters)`` of the statements of many rows each (largest first) that take
+    the leading rows, and how many rows they take (the rest are fewer than the smallest)."""
     flat = itertools.chain.from_iterable
-    done = 0
+    statements, done = [], 0
     for n, sql in batches:
         whole = done + (len(rows) - done) // n * n
         if whole > done:
-            conn.exec_driver_sql(sql, [tuple(flat(rows[i : i + n])) for i in range(done, whole, n)])
+            statements.append((sql, [tuple(flat(rows[i : i + n])) for i in range(done, whole, n)]))
             done = whole
-    return rows[done:]
+    return statements, done
 
 
 def _copyable(stmt: Executable) -> bool:
@@ -176,3 +207,134 @@ def _copy(conn: Connection, sql: str, rows: Sequence[tuple]) -> None:
                 copy.write_row(row)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+# --- writing behind ------------------------------------------------------------------------
+
+_WRITER = "ledger_write_behind"
+
+
+@contextmanager
+def write_behind(conn: Connection) -> Iterator[None]:
+    """On SQLite, while the block runs, the statements of :func:`insert_many` on ``conn`` are
+    executed by a second thread, in the order given, while this one goes on (the driver lets
+    go of the interpreter while SQLite works on a statement, so preparing the next rows and
+    writing the last overlap). Every other statement on ``conn`` first waits for the queued
+    ones of the tables it names and of the tables linked to those by a foreign key (for a
+    statement SQLAlchemy did not compile, for all of them), so what it reads or writes is as
+    if the inserts had run in place. Leaving the block waits for the rest and raises the
+    first error of any (as the statement would have raised it, a
+    :class:`~sqlalchemy.exc.DBAPIError`); nothing is written by then that the transaction's
+    rollback does not undo. Elsewhere (PostgreSQL, an in-memory SQLite database), and when
+    already writing behind, the block changes nothing."""
+    if conn.dialect.name != "sqlite" or _WRITER in conn.info or not _shareable(conn):
+        yield
+        return
+    writer = _Writer(conn.connection.dbapi_connection)
+    conn.info[_WRITER] = writer
+    event.listen(conn, "before_cursor_execute", writer.before_execute)
+    try:
+        yield
+    except BaseException:
+        writer.close(cancel=True)
+        raise
+    else:
+        writer.close(cancel=False)
+    finally:
+        event.remove(conn, "before_cursor_execute", writer.before_execute)
+        del conn.info[_WRITER]
+    writer.raise_error()
+
+
+def _shareable(conn: Connection) -> bool:
+    """Whether the SQLite connection may be used from a second thread: SQLAlchemy opens a
+    file database's so, and an in-memory database's (one per thread) not."""
+    return conn.engine.url.database not in (None, "", ":memory:")
+
+
+class _Writer:
+    """The second thread of :func:`write_behind` and its queue of statements: ``ticket`` is
+    the number of statements queued so far, ``done`` how many have run, ``last[table]`` the
+    ticket of the last statement writing ``table``."""
+
+    def __init__(self, dbapi: Any):
+        self.queue: SimpleQueue[tuple[str, list[tuple]] | None] = SimpleQueue()
+        self.finished = threading.Condition()
+        self.ticket = self.done = 0
+        self.last: dict[Table, int] = {}
+        self.error: tuple[str, BaseException] | None = None
+        self.cancelled = False
+        self.thread = threading.Thread(
+            target=self._run, args=(dbapi,), name="bulk-write-behind", daemon=True
+        )
+        self.thread.start()
+
+    def put(
+        self, stmt: Any, sql: str, batches: tuple[tuple[int, str], ...], rows: Sequence[tuple]
+    ) -> None:
+        """Queue ``rows`` of ``stmt`` as :func:`insert_many` would execute them."""
+        statements, done = _statements(batches, rows) if batches else ([], 0)
+        if done < len(rows):
+            statements.append((sql, list(rows[done:])))
+        for item in statements:
+            self.ticket += 1
+            self.queue.put(item)
+        self.last[stmt.table] = self.ticket
+
+    def _run(self, dbapi: Any) -> None:
+        cursor = dbapi.cursor()
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.error is None and not self.cancelled:
+                    try:
+                        cursor.executemany(*item)
+                    except BaseException as exc:  # raised by the caller's thread
+                        self.error = (item[0], exc)
+                with self.finished:
+                    self.done += 1
+                    self.finished.notify_all()
+        finally:
+            cursor.close()
+
+    def wait(self, ticket: int) -> None:
+        """Wait until the statements up to ``ticket`` have run; raise the first error."""
+        with self.finished:
+            while self.done < ticket:
+                self.finished.wait()
+        self.raise_error()
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            sql, exc = self.error
+            if isinstance(exc, sqlite3.Error):
+                raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+            raise exc
+
+    def before_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        compiled = getattr(context, "compiled", None)
+        if compiled is None:
+            self.wait(self.ticket)
+            return
+        named = _tables(compiled.statement)
+        self.wait(max((t for table, t in self.last.items() if table in named), default=0))
+
+    def close(self, *, cancel: bool) -> None:
+        self.cancelled = cancel
+        self.queue.put(None)
+        self.thread.join()
+
+
+def _tables(stmt: Any) -> set[Table]:
+    """The tables ``stmt`` names, and those linked to them by a foreign key either way."""
+    named = {
+        t for t in find_tables(stmt, check_columns=True, include_crud=True) if isinstance(t, Table)
+    }
+    linked = set(named)
+    for table in named:
+        linked.update(fk.column.table for fk in table.foreign_keys)
+        linked.update(
+            other
+            for other in table.metadata.tables.values()
+            if any(fk.column.table is table for fk in other.foreign_keys)
+        )
+    return linked

@@ -41,6 +41,7 @@ from ledger.core.errors import ValidationError
 from ledger.jobs.runner import JobContext, JobKind
 from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
+from ledger.services.bulk import write_behind
 from ledger.services.clock import utc_now
 from ledger.services.log import write
 from ledger.storage.db import among, sqlite_page_cache
@@ -105,6 +106,10 @@ _BEIJING_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _BEIJING_OFFSET = timedelta(hours=8)
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 CHECK_EVERY = 2000
+#: Purchases appended at a time: while the rows of one part are written (on SQLite by a
+#: second thread, see :func:`ledger.services.bulk.write_behind`), the next is checked and
+#: sealed.
+APPEND_CHUNK = 10_000
 Progress = Callable[..., None]
 
 
@@ -534,10 +539,11 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
             }
             postings = tuple(starmap(Posting, book.postings_for(book.ONEYUAN, body, lots)))
             drafts.append(EntryDraft(book.ONEYUAN, body, actor, postings))
-        tx.append(drafts)
+        for start in range(0, len(drafts), APPEND_CHUNK):
+            tx.append(drafts[start : start + APPEND_CHUNK])
 
     def decide_with_cache(tx) -> None:
-        with _page_cache(tx.conn, len(purchases)):
+        with _page_cache(tx.conn, len(purchases)), write_behind(tx.conn):
             decide(tx)
 
     entries = write(engine, decide_with_cache)

@@ -2,9 +2,12 @@
 back as it went in (on PostgreSQL through one multi-row ``INSERT`` for a few rows and ``COPY``
 for more; on SQLite through statements of many rows, then of a few, then one row at a time),
 an upsert still upserts in row order, and a constraint the database enforces refuses the
-whole statement."""
+whole statement; rows written behind (by a second thread on SQLite) are the same rows, seen by
+every later statement that reads their table, and a refusal among them is raised on leaving."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from sqlalchemy import (
@@ -17,13 +20,21 @@ from sqlalchemy import (
     String,
     Table,
     event,
+    func,
     insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from ledger.services.bulk import SQLITE_FEW_ROWS, SQLITE_ROWS, VALUES_MAX_ROWS, insert_many
+from ledger.services.bulk import (
+    SQLITE_BEHIND_ROWS,
+    SQLITE_FEW_ROWS,
+    SQLITE_ROWS,
+    VALUES_MAX_ROWS,
+    insert_many,
+    write_behind,
+)
 from ledger.storage.db import make_engine
 
 #: Rows that take every SQLite statement size: two of many rows, two of a few, and seven alone.
@@ -152,3 +163,71 @@ def test_a_refused_row_refuses_the_statement(table, count):
         insert_many(conn, INSERT, COLUMNS, rows)
     with table.connect() as conn:
         assert conn.execute(select(ROWS)).all() == []
+
+
+# --- writing behind ------------------------------------------------------------------------
+
+OTHER = Table("bulk_other", METADATA, Column("id", Integer, primary_key=True, autoincrement=False))
+
+
+def test_written_behind_rows_are_the_rows_written_in_place(table):
+    """Round trips, upserts in row order, and every statement size, as without writing behind."""
+    upsert = UPSERT[table.dialect.name]
+    half = (SQLITE_BEHIND_ROWS + LADDER) // 2
+    rows = [(n % half, f"t{n}", n, b"\x00", n % 2 == 0) for n in range(2 * half)]
+    with table.begin() as conn, write_behind(conn):
+        insert_many(conn, upsert, COLUMNS, rows)
+        insert_many(conn, upsert, COLUMNS, [(0, "last", 0, b"", None)])
+    with table.connect() as conn:
+        back = conn.execute(select(ROWS.c.id, ROWS.c.text).order_by(ROWS.c.id)).all()
+    assert [tuple(r) for r in back] == [(0, "last")] + [(n, f"t{n + half}") for n in range(1, half)]
+
+
+def test_a_statement_sees_the_rows_queued_before_it(table):
+    """A read of a table with rows still queued waits for them (compiled or not); a read of
+    another table need not."""
+    with table.begin() as conn, write_behind(conn):
+        for start in range(0, 3 * LADDER, LADDER):
+            insert_many(
+                conn,
+                INSERT,
+                COLUMNS,
+                [(n, "a", n, b"", True) for n in range(start, start + LADDER)],
+            )
+            assert conn.execute(select(func.count()).select_from(ROWS)).scalar() == start + LADDER
+            assert conn.execute(select(func.count()).select_from(OTHER)).scalar() == 0
+        insert_many(conn, INSERT, COLUMNS, [(-1, "b", 0, b"", True)])
+        assert conn.exec_driver_sql("SELECT count(*) FROM bulk_rows").scalar() == 3 * LADDER + 1
+
+
+def test_a_refused_row_written_behind_is_raised_on_leaving(table):
+    rows = [(n, "a", n, b"", True) for n in range(LADDER)] + [(0, "b", 2, b"", False)]
+    with pytest.raises(DBAPIError), table.begin() as conn, write_behind(conn):
+        insert_many(conn, INSERT, COLUMNS, rows)
+        insert_many(conn, insert(OTHER), ("id",), [(1,)])  # not written after the error
+    with table.connect() as conn:
+        assert conn.execute(select(ROWS)).all() == [] and conn.execute(select(OTHER)).all() == []
+
+
+def test_an_error_in_the_block_leaves_the_queued_rows_to_the_rollback(table):
+    with pytest.raises(ZeroDivisionError), table.begin() as conn, write_behind(conn):
+        insert_many(conn, INSERT, COLUMNS, [(n, "a", n, b"", True) for n in range(LADDER)])
+        1 / 0  # noqa: B018
+    with table.connect() as conn:
+        assert conn.execute(select(ROWS)).all() == []
+    with table.begin() as conn, write_behind(conn):  # the connection is fit for use again
+        insert_many(conn, INSERT, COLUMNS, [(1, "a", 1, b"", True)])
+    with table.connect() as conn:
+        assert conn.execute(select(ROWS.c.id)).scalars().all() == [1]
+
+
+def test_an_in_memory_database_is_written_in_place():
+    """Its connection belongs to one thread: no second thread writes for it."""
+    engine = make_engine("sqlite://")
+    METADATA.create_all(engine)
+    with engine.begin() as conn, write_behind(conn):
+        insert_many(conn, INSERT, COLUMNS, [(n, "a", n, b"", True) for n in range(LADDER)])
+        assert "bulk-write-behind" not in {t.name for t in threading.enumerate()}
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ROWS)).scalar() == LADDER
+    engine.dispose()

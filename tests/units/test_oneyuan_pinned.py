@@ -88,7 +88,10 @@ def _rows_digest(conn) -> str:
     return digest.hexdigest()
 
 
-def test_an_import_writes_the_pinned_bytes(engine, fixed):
+@pytest.mark.parametrize("chunk", [oneyuan.APPEND_CHUNK, 64], ids=["whole", "in-parts"])
+def test_an_import_writes_the_pinned_bytes(engine, fixed, monkeypatch, chunk):
+    """Appended at once or in parts of 64 purchases (as a large file is), the same bytes."""
+    monkeypatch.setattr(oneyuan, "APPEND_CHUNK", chunk)
     make_project(engine, "SC-001", programme="one_yuan")
     make_lot(engine, "SC-001", "SC-001-2020", count=100_000, unit_kg=10)
     data = ("\n".join([HEADER, *LINES]) + "\n").encode()
