@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import operator
 import sqlite3
@@ -33,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.core.entry import EntryDraft
 from ledger.core.errors import ValidationError
+from ledger.platform.memory import without_gc
 from ledger.reconcile.formats import Layout, read_blocks
 from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
@@ -229,18 +229,6 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
     return outcome["added"]
 
 
-def _without_collections(fn: Callable[..., int], *args: Any) -> int:
-    """``fn(*args)`` with the garbage collector off: the rows are many small objects without
-    cycles, and collections would scan them again and again."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
     """SQLite: the chunk in INSERT statements of many rows each. The registry and the file's
     digest, the same in every row of an import, are written into the statement (the driver
@@ -372,7 +360,8 @@ def _import(
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
     with write_transaction(engine) as conn:
-        added = _without_collections(_store, conn, _rows(path, layout, sha256, counts, errors))
+        with without_gc():
+            added = _store(conn, _rows(path, layout, sha256, counts, errors))
         if errors:
             raise ValidationError(
                 "reconcile.rows",

@@ -31,7 +31,6 @@ cycles, and collections would cost about a sixth of its time.
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -49,6 +48,7 @@ from ledger.core.merkle import CompactRange
 from ledger.core.note import NoteError, Verifier, open_note, parse_checkpoint
 from ledger.core.proof import ProofError, verify_consistency
 from ledger.platform import registry
+from ledger.platform.memory import without_gc
 from ledger.services import verify_scan
 from ledger.services.log import ENTRY, HEAD, NODE
 from ledger.services.projections import Replay
@@ -119,9 +119,7 @@ def _verify(conn, engine, verifiers, log, origin, external, workers) -> list[Fin
     top = conn.execute(select(func.max(ENTRY.c.seq)).where(ENTRY.c.log == log)).scalar()
     workers = _worker_count(engine, workers, top)
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_gc():
         try:
             scan, replays = _scan_entries(conn, engine, log, sizes, top, workers)
         except Exception as exc:
@@ -132,9 +130,6 @@ def _verify(conn, engine, verifiers, log, origin, external, workers) -> list[Fin
             # this exception, if the fault was not theirs).
             _logger.warning("log verify: worker processes failed (%r); checking here", exc)
             scan, replays = _scan_entries(conn, engine, log, sizes, top, 1)
-    finally:
-        if collecting:
-            gc.enable()
 
     _check_node_count(conn, scan)
     _check_head(conn, scan)

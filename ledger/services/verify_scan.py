@@ -37,7 +37,6 @@ many small objects and no reference cycles, and collections would cost about a s
 
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass
 from hashlib import sha256
@@ -51,6 +50,7 @@ from ledger.core.canonical import MAX_SAFE_INTEGER, astral_free, is_plain, parse
 from ledger.core.entry import EntryDraft, check_postings, entry_from_leaf, postings_ok
 from ledger.core.errors import LedgerError
 from ledger.core.findings import Finding
+from ledger.platform.memory import without_gc
 from ledger.services.log import ENTRY, POSTING
 from ledger.services.projections import Projector, Replay
 from ledger.storage.db import make_engine
@@ -326,9 +326,7 @@ def work(after: int, upto: int) -> Chunk:
     engine: Engine = _worker["engine"]
     log: str = _worker["log"]
     replays = [p.replay(log) for p in _worker["projectors"]]
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_gc():
         with engine.connect() as conn:
             snapshot = _worker["snapshot"]
             if snapshot is not None:
@@ -339,6 +337,3 @@ def work(after: int, upto: int) -> Chunk:
                     conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 entries, postings = read_chunk(conn, log, after, upto)
         return check_chunk(log, entries, postings, replays, _worker["accounts"])
-    finally:
-        if collecting:
-            gc.enable()
