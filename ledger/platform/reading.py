@@ -67,7 +67,9 @@ def entry_parties(
             declared = list(kind.parties(body, tuple(postings)))
         except (KeyError, TypeError, ValueError, AttributeError):
             declared = []
-        found.update(p for p in declared if is_party(p))
+        for party in declared:
+            if is_party(party):
+                found.add(party)
     return found
 
 

@@ -149,11 +149,13 @@ class BalanceProjector:
                 else:
                     slot[0] += p.amount
                     slot[1] = seq
+        # In account order: each row's (account, commodity) is its own, so sorting the rows
+        # sorts by it (and compares fewer tuples than sorting the items).
         insert_many(
             conn,
             _BALANCE_UPSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
             _BALANCE_ROW,
-            [(log, a, c, d, s) for (a, c), (d, s) in sorted(deltas.items())],
+            sorted([(log, a, c, d, s) for (a, c), (d, s) in deltas.items()]),
             distinct=True,
         )
 
