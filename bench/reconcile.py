@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -50,24 +51,28 @@ OWNER = village_account(VILLAGE)
 
 
 def write_export(path: Path, rows: int = ROWS) -> None:
-    """A Verra export: ``rows`` rows of 100 units each, one in 20 an issuance row, quoted
-    fields with commas and Chinese, quantities with thousands separators."""
+    """A Verra export of :func:`export_lines` ``0 … rows - 1``."""
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         fh.write(HEADER + "\r\n")
-        for i in range(rows):
-            start = 100_000_001 + i * UNITS
-            end = start + UNITS - 1
-            serial = (
-                f"{9000 + i // 1000}-{start}-{end}-VCS-VCU-263-VER-CN-14-1529-01012019-31122019-0"
-            )
-            retired = "" if i % 20 == 0 else f"{1 + i % 28:02d}/06/2023"
-            who = "" if not retired else f'"福建某公司{i % 97}，碳中和"'
-            fh.write(
-                f"14/03/2022,,Emission Reduction,01/01/2019,31/12/2019,01/01/2019,31/12/2019,1529,"
-                f'"Fujian Forestry Carbon, Phase I",Asia,China,AFOLU,AR-ACM0003,"1,200,000",'
-                f'{UNITS},{serial},,False,{retired},{who},Voluntary,"批次 {i}, 注销",Retirement,'
-                f"H-{i}\r\n"
-            )
+        fh.writelines(export_lines(range(rows)))
+
+
+def export_lines(rows: Iterable[int]) -> Iterator[str]:
+    """The lines of a Verra export's rows ``rows``, 100 units each (row ``i`` holds the
+    serials from ``100_000_001 + 100 i``), one in 20 an issuance row, quoted fields with
+    commas and Chinese, quantities with thousands separators."""
+    for i in rows:
+        start = 100_000_001 + i * UNITS
+        end = start + UNITS - 1
+        serial = f"{9000 + i // 1000}-{start}-{end}-VCS-VCU-263-VER-CN-14-1529-01012019-31122019-0"
+        retired = "" if i % 20 == 0 else f"{1 + i % 28:02d}/06/2023"
+        who = "" if not retired else f'"福建某公司{i % 97}，碳中和"'
+        yield (
+            f"14/03/2022,,Emission Reduction,01/01/2019,31/12/2019,01/01/2019,31/12/2019,1529,"
+            f'"Fujian Forestry Carbon, Phase I",Asia,China,AFOLU,AR-ACM0003,"1,200,000",'
+            f'{UNITS},{serial},,False,{retired},{who},Voluntary,"批次 {i}, 注销",Retirement,'
+            f"H-{i}\r\n"
+        )
 
 
 def _csv_alone(path: Path) -> float:

@@ -27,7 +27,7 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ledger.core.entry import EntryDraft
@@ -87,8 +87,6 @@ _MOVE_NEW = (
     f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
     f"SELECT {', '.join(_COLUMNS)} FROM reconcile_incoming ON CONFLICT DO NOTHING"
 )
-#: PostgreSQL's code for a unique index's refusal.
-_UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -286,20 +284,17 @@ def _literal(text: str) -> str:
 
 
 def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """PostgreSQL: COPY the chunk straight into the table. When one of its rows is stored
-    already (or twice in it), the unique index refuses the COPY: that is undone, and the chunk
-    is COPY-ed into a temporary table, from which what is new is inserted."""
+    """PostgreSQL: COPY the chunk straight into the table when none of its rows can be stored
+    already: no two of them alike, and no stored row of the registry between its first and its
+    last serial range (one probe of the unique index; an export's chunks mostly hold serials
+    not seen before). Otherwise COPY it into a temporary table and insert from there what is
+    new. Imports of one registry take turns (:func:`_lock_registry`), so nothing is stored in
+    between by another; no savepoint is needed, and none is taken (a transaction of more
+    than 64 would overflow the server's cache of subtransactions)."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute("SAVEPOINT reconcile_chunk")
-        try:
+        if _all_new(cursor, chunk):
             _copy(cursor, "registry_retirement", chunk)
-        except Exception as exc:
-            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
-            cursor.execute("ROLLBACK TO SAVEPOINT reconcile_chunk")
-        else:
-            cursor.execute("RELEASE SAVEPOINT reconcile_chunk")
             return len(chunk)
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS reconcile_incoming "
@@ -311,6 +306,49 @@ def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
         return cursor.rowcount
     finally:
         cursor.close()
+
+
+#: A row's place in the unique index after its registry: block, serial range, digest.
+_KEY = operator.itemgetter(1, 2, 3, _DIGEST)
+#: PostgreSQL: the most blocks of serials a chunk may span to be probed (else it is taken as
+#: possibly stored).
+_MAX_PROBED_BLOCKS = 32
+#: PostgreSQL: whether a registry has a stored row in a block between two places (serial
+#: range and digest; numbers and bytes, which order alike here and there).
+_STORED_BETWEEN = (
+    "EXISTS (SELECT 1 FROM registry_retirement "
+    "WHERE (registry, block, serial_start, serial_end, row_sha256) "
+    "BETWEEN (%s, %s, %s, %s, %s) AND (%s, %s, %s, %s, %s))"
+)
+
+
+def _all_new(cursor: Any, chunk: list[tuple]) -> bool:
+    """PostgreSQL: whether no row of ``chunk`` (rows of one registry) appears twice in it or
+    is stored already: for each block of serials it spans, no stored row between its first
+    and last place in the unique index (one probe each)."""
+    keys = set(map(_KEY, chunk))
+    if len(keys) < len(chunk):
+        return False
+    spans: dict[str, list[tuple]] = {}
+    for block, *place in keys:
+        spans.setdefault(block, []).append(place)
+    if len(spans) > _MAX_PROBED_BLOCKS:
+        return False
+    registry = chunk[0][0]
+    params = [
+        value
+        for block, places in spans.items()
+        for value in (registry, block, *min(places), registry, block, *max(places))
+    ]
+    cursor.execute("SELECT " + " OR ".join([_STORED_BETWEEN] * len(spans)), params)
+    return not cursor.fetchone()[0]
+
+
+def _lock_registry(conn: Connection, registry: str) -> None:
+    """PostgreSQL: wait for any other import of ``registry`` to end, and keep the others
+    waiting until this transaction ends (SQLite's writers take turns anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"reconcile:{registry}"))))
 
 
 def _copy(cursor: Any, table: str, chunk: list[tuple]) -> None:
@@ -360,6 +398,7 @@ def _import(
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
     with write_transaction(engine) as conn:
+        _lock_registry(conn, layout.registry)
         with without_gc():
             added = _store(conn, _rows(path, layout, sha256, counts, errors))
         if errors:

@@ -11,24 +11,27 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+import bench.reconcile as reconcile_bench
 from ledger.config import load_settings
 from ledger.core.errors import ConflictError, ValidationError
-from ledger.reconcile import sources
+from ledger.reconcile import imports, sources
 from ledger.reconcile.formats import LAYOUTS
 from ledger.reconcile.imports import IMPORT, IMPORT_KIND, RETIREMENT, import_file
 from ledger.reconcile.mapping import load_mapping
 from ledger.scheduler import runs
 from ledger.services.anchors import file_digest
 from ledger.services.log import read_entries, read_head
-from ledger.storage.db import read_transaction
+from ledger.storage.db import make_engine, read_transaction
 
 DATA = Path(__file__).with_name("data")
 VERRA = DATA / "verra_current.csv"
+VERRA_LAYOUT = LAYOUTS["verra"]
 
 
 def _count(engine, table=RETIREMENT):
@@ -103,6 +106,49 @@ def test_rows_of_the_same_serials_written_differently_are_each_stored(engine, tm
     both.write_bytes(raw + other)
     result = import_file(engine, both, LAYOUTS["verra"], actor="test")
     assert (result.retirements, result.already_imported) == (4, 0)
+
+
+def _export(path, rows):
+    """A Verra export of the benchmark's shape holding the benchmark's rows ``rows``
+    (indices, in the order given)."""
+    lines = reconcile_bench.export_lines(rows)
+    text = reconcile_bench.HEADER + "\r\n" + "".join(lines)
+    path.write_text(text, encoding="utf-8-sig", newline="")
+    return path
+
+
+def test_chunks_of_new_stored_and_repeated_rows_store_each_row_once(engine, tmp_path, monkeypatch):
+    """Chunks of 5 rows: wholly new ones (written straight in), ones holding a row stored by
+    an earlier import or an earlier chunk of the same file, and one repeating a row within."""
+    monkeypatch.setattr(imports, "CHUNK", 5)
+    first = import_file(engine, _export(tmp_path / "a.csv", range(1, 20)), VERRA_LAYOUT, actor="t")
+    order = [*range(21, 40), 5, 6, 25, 41, 41, *range(42, 60)]
+    second = import_file(engine, _export(tmp_path / "b.csv", order), VERRA_LAYOUT, actor="t")
+    new = {i for i in range(21, 60) if i % 20} - {40}
+    assert (second.retirements, second.already_imported) == (len(new), len(order) - len(new))
+    assert _count(engine) == first.retirements + len(new)
+
+
+def test_imports_of_one_registry_at_once_store_each_row_once(db_url, tmp_path):
+    """Two processes' imports of overlapping exports at the same time: one waits for the
+    other, and neither fails or stores a row twice."""
+    a = _export(tmp_path / "a.csv", range(0, 3000))
+    b = _export(tmp_path / "b.csv", range(1500, 4500))
+    engines = [make_engine(db_url), make_engine(db_url)]
+    barrier = threading.Barrier(2)
+
+    def run(engine, path):
+        barrier.wait()
+        return import_file(engine, path, VERRA_LAYOUT, actor="t")
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(run, engines, [a, b]))
+    for engine in engines:
+        engine.dispose()
+    engine = make_engine(db_url)
+    retired = {i for i in range(4500) if i % 20}
+    assert sum(r.retirements for r in results) == len(retired) == _count(engine)
+    engine.dispose()
 
 
 def test_a_file_with_bad_rows_imports_nothing_and_names_every_line(engine):
