@@ -308,37 +308,45 @@ def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
         cursor.close()
 
 
-#: A row's place in the unique index after its registry: block, serial range, digest.
-_KEY = operator.itemgetter(1, 2, 3, _DIGEST)
 #: PostgreSQL: the most blocks of serials a chunk may span to be probed (else it is taken as
 #: possibly stored).
 _MAX_PROBED_BLOCKS = 32
-#: PostgreSQL: whether a registry has a stored row in a block between two places (serial
-#: range and digest; numbers and bytes, which order alike here and there).
+#: PostgreSQL: whether a registry has a stored row in a block with a first serial between two.
+#: Read in the unique index's order, so the planner walks the index: during an import the
+#: table's statistics are stale, and through ``EXISTS`` it would scan the table, expecting a
+#: row soon.
 _STORED_BETWEEN = (
-    "EXISTS (SELECT 1 FROM registry_retirement "
-    "WHERE (registry, block, serial_start, serial_end, row_sha256) "
-    "BETWEEN (%s, %s, %s, %s, %s) AND (%s, %s, %s, %s, %s))"
+    "(SELECT 1 FROM registry_retirement "
+    "WHERE (registry, block, serial_start) BETWEEN (%s, %s, %s) AND (%s, %s, %s) "
+    "ORDER BY registry, block, serial_start LIMIT 1) IS NOT NULL"
 )
+_BLOCK = operator.itemgetter(1)
+_START = operator.itemgetter(2)
 
 
 def _all_new(cursor: Any, chunk: list[tuple]) -> bool:
     """PostgreSQL: whether no row of ``chunk`` (rows of one registry) appears twice in it or
-    is stored already: for each block of serials it spans, no stored row between its first
-    and last place in the unique index (one probe each)."""
-    keys = set(map(_KEY, chunk))
-    if len(keys) < len(chunk):
+    is stored already: no digest twice (a row's text gives its place in the unique index), and
+    for each block of serials it spans, no stored row from its first serial to its last (one
+    probe of the index each)."""
+    if len(set(map(operator.itemgetter(_DIGEST), chunk))) < len(chunk):
         return False
-    spans: dict[str, list[tuple]] = {}
-    for block, *place in keys:
-        spans.setdefault(block, []).append(place)
-    if len(spans) > _MAX_PROBED_BLOCKS:
+    blocks = set(map(_BLOCK, chunk))
+    if len(blocks) > _MAX_PROBED_BLOCKS:
         return False
+    spans: dict[str, tuple[int, int]] = {}
+    if len(blocks) == 1:
+        starts = list(map(_START, chunk))
+        spans[blocks.pop()] = (min(starts), max(starts))
+    else:
+        for block, start in zip(map(_BLOCK, chunk), map(_START, chunk), strict=True):
+            low, high = spans.get(block, (start, start))
+            spans[block] = (min(low, start), max(high, start))
     registry = chunk[0][0]
     params = [
         value
-        for block, places in spans.items()
-        for value in (registry, block, *min(places), registry, block, *max(places))
+        for block, (low, high) in spans.items()
+        for value in (registry, block, low, registry, block, high)
     ]
     cursor.execute("SELECT " + " OR ".join([_STORED_BETWEEN] * len(spans)), params)
     return not cursor.fetchone()[0]
