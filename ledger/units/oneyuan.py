@@ -24,7 +24,6 @@ inserted in bulk.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import re
@@ -40,6 +39,7 @@ from ledger.core.entry import EntryDraft, Posting
 from ledger.core.errors import ValidationError
 from ledger.jobs.runner import JobContext, JobKind
 from ledger.platform import N_
+from ledger.platform.memory import without_gc
 from ledger.services.anchors import anchor_draft
 from ledger.services.bulk import write_behind
 from ledger.services.clock import utc_now
@@ -451,13 +451,8 @@ def import_purchases(
     ``oneyuan.bad_lines`` with ``details["errors"]`` (every bad line, in order) and writes
     nothing when any line is bad. ``within`` limits the projects to a bureau's division."""
     sha256 = hashlib.sha256(data).hexdigest()
-    collecting = gc.isenabled()
-    gc.disable()  # many small objects and no cycles: collections would cost a sixth
-    try:
+    with without_gc():  # many small objects and no cycles: collections would cost a sixth
         return _import(engine, vault, data, sha256, actor, within, progress, now)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import(engine, vault, data, sha256, actor, within, progress, now) -> ImportResult:

@@ -54,7 +54,7 @@ _AAD = b"carbon-ledger/vault/v2/field"
 #: (code and field only). Such values are refused, never opened: see :meth:`Vault.open`.
 _AAD_UNBOUND = b"carbon-ledger/vault/v1/field"
 _LOOKUP = b"carbon-ledger/vault/v1/lookup"
-_SHA256_BLOCK = 64  # bytes; the index key (32 bytes) is shorter, so HMAC pads it with zeros
+_SHA256_BLOCK = 64  # bytes: HMAC pads a shorter key with zeros and hashes a longer one
 
 
 class VaultKeyError(LedgerError):
@@ -163,7 +163,10 @@ class Vault:
     def __post_init__(self) -> None:
         # HMAC (RFC 2104) with the index key's inner and outer pads hashed once: a look-up
         # hash is then two SHA-256 continuations, not a new HMAC context per value.
-        block = self._mac_key.ljust(_SHA256_BLOCK, b"\x00")
+        key = self._mac_key
+        if len(key) > _SHA256_BLOCK:
+            key = hashlib.sha256(key).digest()
+        block = key.ljust(_SHA256_BLOCK, b"\x00")
         inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         object.__setattr__(self, "_pads", (inner, outer))

@@ -164,3 +164,11 @@ def test_lookup_hash_is_keyed_and_separates_fields(vault, other_vault):
     assert h == vault.lookup_hash("phone", "13812345678")
     assert h != other_vault.lookup_hash("phone", "13812345678")
     assert h != vault.lookup_hash("bank_account", "13812345678")
+
+
+@pytest.mark.parametrize("length", [32, 64, 65, 100])
+def test_lookup_hash_is_hmac_sha256_for_an_index_key_of_any_length(length):
+    key = bytes(range(length))
+    vault = Vault("k", AESGCM(bytes(32)), key)
+    message = b"carbon-ledger/vault/v1/lookup\x00name\x00" + "欧阳春华".encode()
+    assert vault.lookup_hash("name", "欧阳春华") == hmac.new(key, message, "sha256").digest()
