@@ -189,9 +189,7 @@ class Vault:
     def seal(self, code: str, owner_org: str, field_name: str, clear: str) -> tuple[bytes, bytes]:
         """Encrypt ``clear`` for field ``field_name`` of record ``code`` owned by
         ``owner_org``; returns ``(nonce, ciphertext)``."""
-        nonce = os.urandom(NONCE_BYTES)
-        aad = associated_data(code, owner_org, field_name)
-        return nonce, self._aead.encrypt(nonce, clear.encode(), aad)
+        return self.seal_many(owner_org, [(code, field_name, clear)])[0]
 
     def seal_many(
         self, owner_org: str, values: Sequence[tuple[str, str, str]]
