@@ -38,7 +38,7 @@ from ledger.platform import N_
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
-from ledger.storage.db import sqlite_page_cache
+from ledger.storage.db import sqlite_cache_for_entries
 from ledger.storage.tables import AccountBalance
 from ledger.units.model import beijing_date
 from ledger.vault import service as vault_service
@@ -577,15 +577,6 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100:,}.{fen % 100:02d}"
 
 
-#: From this many entries (a large village's finalisation), a step appends with an SQLite page
-#: cache of :data:`_CACHE_KIB_PER_ENTRY` KiB per entry (at most :data:`_MAX_CACHE_KIB`): the
-#: allocations fill the vault-code and party indexes in no particular order, and with the
-#: default 2 MB their pages are written out and read back before the commit.
-_MANY = 1_000
-_CACHE_KIB_PER_ENTRY = 3
-_MAX_CACHE_KIB = 512_000
-
-
 def _step(
     engine: Engine,
     village: str,
@@ -606,10 +597,7 @@ def _step(
                 needs=list(states),
             )
         drafts = build(tx.conn, d)
-        if len(drafts) < _MANY:
-            tx.append(drafts)
-            return
-        with sqlite_page_cache(tx.conn, min(len(drafts) * _CACHE_KIB_PER_ENTRY, _MAX_CACHE_KIB)):
+        with sqlite_cache_for_entries(tx.conn, len(drafts)):
             tx.append(drafts)
 
     return write(

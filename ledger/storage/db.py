@@ -9,7 +9,7 @@ log's head row (``SELECT … FOR UPDATE``), which serialises writers of one log.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event
@@ -97,6 +97,23 @@ def sqlite_page_cache(conn: Connection, kib: int) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+#: SQLite's page cache (KiB) for a write of many entries: this much per entry (an entry and
+#: its rows grow the database by 1.5–3 KiB), at most :data:`MAX_CACHE_KIB`; below
+#: :data:`DEFAULT_CACHE_KIB`, SQLite's own size, nothing changes.
+CACHE_KIB_PER_ENTRY = 3
+MAX_CACHE_KIB = 512_000
+DEFAULT_CACHE_KIB = 2_000
+
+
+def sqlite_cache_for_entries(conn: Connection, entries: int) -> AbstractContextManager[None]:
+    """:func:`sqlite_page_cache` sized for a write transaction of ``entries`` entries (a large
+    import, a large village's finalisation): their projections fill indexes (vault codes,
+    parties, registers) in no particular order, and with SQLite's default 2 MB those pages are
+    written out and read back many times before the commit."""
+    kib = min(MAX_CACHE_KIB, entries * CACHE_KIB_PER_ENTRY)
+    return sqlite_page_cache(conn, kib) if kib > DEFAULT_CACHE_KIB else nullcontext()
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from ledger.services.anchors import anchor_draft
 from ledger.services.bulk import write_behind
 from ledger.services.clock import utc_now
 from ledger.services.log import write
-from ledger.storage.db import among, sqlite_page_cache
+from ledger.storage.db import among, sqlite_cache_for_entries
 from ledger.units import book, model
 from ledger.units.model import HELD
 from ledger.units.projection import HOLDING_T, LOT_T, PROJECT_T, SALE_T
@@ -538,7 +538,7 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
             tx.append(drafts[start : start + APPEND_CHUNK])
 
     def decide_with_cache(tx) -> None:
-        with _page_cache(tx.conn, len(purchases)), write_behind(tx.conn):
+        with sqlite_cache_for_entries(tx.conn, len(purchases)), write_behind(tx.conn):
             decide(tx)
 
     entries = write(engine, decide_with_cache)
@@ -550,19 +550,6 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
         last_seq=entries[-1].seq if entries else None,
         sha256=sha256,
     )
-
-
-#: SQLite page cache (KiB) per purchase of a large import, and its bounds.
-_CACHE_KIB_PER_PURCHASE = 3
-_CACHE_KIB = (2_000, 512_000)
-
-
-def _page_cache(conn: Connection, purchases: int):
-    """On SQLite, a page cache for the import's transaction large enough to hold the index
-    pages it fills (the vault's and the registers' indexes are filled in no particular order:
-    with the default 2 MB, pages are written out and read back many times before the commit)."""
-    low, high = _CACHE_KIB
-    return sqlite_page_cache(conn, min(high, max(low, purchases * _CACHE_KIB_PER_PURCHASE)))
 
 
 def _run_job(ctx: JobContext) -> Mapping[str, Any]:
