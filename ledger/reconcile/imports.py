@@ -335,7 +335,7 @@ def _all_new(cursor: Any, chunk: list[tuple]) -> bool:
     if len(blocks) > _MAX_PROBED_BLOCKS:
         return False
     spans: dict[str, tuple[int, int]] = {}
-    if len(blocks) == 1:
+    if len(blocks) == 1:  # an export's usual chunk: its first and last serial found in C
         starts = list(map(_START, chunk))
         spans[blocks.pop()] = (min(starts), max(starts))
     else:
