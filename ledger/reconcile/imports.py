@@ -69,7 +69,7 @@ _COLUMNS = (
     "serial",
     "row_sha256",
     "line",
-    "file_sha256",
+    "import_id",
 )
 
 
@@ -80,7 +80,7 @@ _DIGEST = _COLUMNS.index("row_sha256")
 _COPY_TYPES = (
     *("text", "text", "int8", "int8", "int8"),
     *("text", "text", "text", "text", "text", "text", "text"),
-    *("bytea", "int8", "text"),
+    *("bytea", "int8", "int8"),
 )
 #: PostgreSQL: the rows of a chunk COPY-ed aside that are not stored yet (constant names only).
 _MOVE_NEW = (
@@ -164,14 +164,15 @@ def _repeat(row: Any) -> ImportResult:
 
 
 def _rows(
-    path: Path, layout: Layout, sha256: str, counts: dict[str, int], errors: list[RowError]
+    path: Path, layout: Layout, import_id: int, counts: dict[str, int], errors: list[RowError]
 ) -> Iterator[list[tuple]]:
-    """The file's retirement rows as insert tuples, in chunks (counting issuance rows and
-    collecting bad rows as it goes; after the first bad row nothing more is yielded)."""
+    """The file's retirement rows as insert tuples of import ``import_id``, in chunks (counting
+    issuance rows and collecting bad rows as it goes; after the first bad row nothing more is
+    yielded)."""
     chunk: list[tuple] = []
     rows = 0
     with Path(path).open("rb") as fh:
-        for retirements, others in read_blocks(fh, layout, (sha256,)):
+        for retirements, others in read_blocks(fh, layout, (import_id,)):
             for other in others:
                 if type(other) is IssuanceRow:
                     counts["issuance"] += 1
@@ -228,23 +229,23 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
 
 
 def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """SQLite: the chunk in INSERT statements of many rows each. The registry and the file's
-    digest, the same in every row of an import, are written into the statement (the driver
+    """SQLite: the chunk in INSERT statements of many rows each. The registry and the import's
+    number, the same in every row of an import, are written into the statement (the driver
     binds each parameter while it holds the interpreter, which the reading thread waits for)."""
     dbapi = conn.connection.dbapi_connection
     width = len(_COLUMNS) - 2
     per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    registry, file_sha256 = chunk[0][0], chunk[0][-1]
+    registry, import_id = chunk[0][0], chunk[0][-1]
     whole = len(chunk) - len(chunk) % per
     cursor = dbapi.cursor()
     try:
         added = 0
         if whole:
             params = [_parameters(chunk[i : i + per]) for i in range(0, whole, per)]
-            cursor.executemany(_sqlite_insert(per, registry, file_sha256), params)
+            cursor.executemany(_sqlite_insert(per, registry, import_id), params)
             added += cursor.rowcount
         if whole < len(chunk):
-            sql = _sqlite_insert(len(chunk) - whole, registry, file_sha256)
+            sql = _sqlite_insert(len(chunk) - whole, registry, import_id)
             cursor.execute(sql, _parameters(chunk[whole:]))
             added += cursor.rowcount
         return added
@@ -263,15 +264,15 @@ def _parameters(rows: list[tuple]) -> list:
     return flat
 
 
-#: SQLite: the columns of a row bound as parameters (all but the registry and the file's digest).
+#: SQLite: the columns of a row bound as parameters (all but the registry and the import).
 _BOUND = operator.itemgetter(slice(1, -1))
 
 
 @functools.lru_cache(maxsize=16)
-def _sqlite_insert(rows: int, registry: str, file_sha256: str) -> str:
+def _sqlite_insert(rows: int, registry: str, import_id: int) -> str:
     """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone), with
-    the registry and the file's digest written in."""
-    one = f"({_literal(registry)}, {', '.join('?' * (len(_COLUMNS) - 2))}, {_literal(file_sha256)})"
+    the registry and the import's number written in."""
+    one = f"({_literal(registry)}, {', '.join('?' * (len(_COLUMNS) - 2))}, {int(import_id)})"
     return (
         f"INSERT OR IGNORE INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
         f"VALUES {', '.join([one] * rows)}"
@@ -359,6 +360,18 @@ def _lock_registry(conn: Connection, registry: str) -> None:
         conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"reconcile:{registry}"))))
 
 
+def _next_import_id(conn: Connection) -> int:
+    """The number the import being written will have: its rows name it before its
+    ``reconcile_import`` row (which needs their counts) is written, in the same transaction.
+    PostgreSQL takes it from the table's sequence; on SQLite, whose writers take turns, it is
+    the next after the largest."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(
+            select(func.nextval(func.pg_get_serial_sequence("reconcile_import", "id")))
+        ).scalar_one()
+    return conn.execute(select(func.coalesce(func.max(IMPORT.c.id), 0) + 1)).scalar_one()
+
+
 def _copy(cursor: Any, table: str, chunk: list[tuple]) -> None:
     """PostgreSQL: the chunk's rows into ``table``, by COPY in the binary format."""
     with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -407,8 +420,9 @@ def _import(
     errors: list[RowError] = []
     with write_transaction(engine) as conn:
         _lock_registry(conn, layout.registry)
+        import_id = _next_import_id(conn)
         with without_gc():
-            added = _store(conn, _rows(path, layout, sha256, counts, errors))
+            added = _store(conn, _rows(path, layout, import_id, counts, errors))
         if errors:
             raise ValidationError(
                 "reconcile.rows",
@@ -428,6 +442,7 @@ def _import(
         (entry,) = append(conn, [EntryDraft(IMPORT_KIND, body, actor)])
         conn.execute(
             insert(IMPORT).values(
+                id=import_id,
                 registry=layout.registry,
                 file_sha256=sha256,
                 size=size,

@@ -4,7 +4,7 @@
   which format, and when they are fetched.
 - ``registry_retirement`` (append-only): every retirement row imported from a registry,
   normalised; unique by (registry, serial range, row digest), so importing a row twice stores
-  it once (the row's text gives its range).
+  it once (the row's text gives its range); ``import_id`` names the import that stored it.
 - ``reconcile_import`` (append-only): each imported file, by its SHA-256, with the entry that
   anchors it in the log and what it held.
 """
@@ -61,7 +61,8 @@ class ReconcileSource(SQLModel, table=True):
 
 class RegistryRetirementRow(SQLModel, table=True):
     """One retirement a registry published (see :class:`ledger.reconcile.model.RegistryRetirement`),
-    with the digest of the file it was first imported from and its line there."""
+    with the import that first stored it (``import_id``, the ``reconcile_import`` row written in
+    the same transaction, which holds the file's digest) and its line in that file."""
 
     __tablename__ = "registry_retirement"
     __table_args__ = (
@@ -86,8 +87,8 @@ class RegistryRetirementRow(SQLModel, table=True):
     details: str = Field(sa_column=Column(Text, nullable=False))
     serial: str = Field(sa_column=Column(Text, nullable=False))
     row_sha256: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
-    file_sha256: str = Field(max_length=64)
     line: int = Field(sa_column=Column(BigInteger, nullable=False))
+    import_id: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class ReconcileImport(SQLModel, table=True):

@@ -55,8 +55,11 @@ def test_an_import_stores_rows_and_anchors_the_file(engine):
     assert entry.seq == result.seq
     with read_transaction(engine) as conn:
         stored = conn.execute(select(RETIREMENT).order_by(RETIREMENT.c.line)).all()
+        (imported,) = conn.execute(select(IMPORT)).all()
     assert stored[0].beneficiary == "福建顺昌县林业局，碳中和"
-    assert stored[0].quantity == 28_571 and stored[0].file_sha256 == sha
+    assert stored[0].quantity == 28_571
+    assert {row.import_id for row in stored} == {imported.id}
+    assert (imported.file_sha256, imported.seq) == (sha, result.seq)
 
 
 def test_the_same_file_twice_adds_nothing(engine):
@@ -85,6 +88,13 @@ def test_a_newer_export_adds_only_its_new_rows(engine, tmp_path):
     result = import_file(engine, newer, LAYOUTS["verra"], actor="test")
     assert (result.retirements, result.already_imported) == (1, 3)
     assert _count(engine) == 4 and len(_entries(engine)) == 2
+    with read_transaction(engine) as conn:
+        files = {r.id: r.file_sha256 for r in conn.execute(select(IMPORT))}
+        stored = conn.execute(select(RETIREMENT.c.import_id).order_by(RETIREMENT.c.id)).all()
+    # The rows read before keep naming the first file; the new row names the newer one.
+    assert [files[row.import_id] for row in stored] == [file_digest(VERRA)[0]] * 3 + [
+        file_digest(newer)[0]
+    ]
 
 
 def test_a_row_written_twice_in_a_file_is_stored_once(engine, tmp_path):
