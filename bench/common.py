@@ -139,6 +139,19 @@ def sqlite_database() -> Iterator[Engine]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def settle(engine: Engine) -> None:
+    """Let what was written before a timed run reach the disk first: the page cache's dirty
+    pages (a file the benchmark just wrote, the databases of the lanes before it) and, on
+    PostgreSQL, the server's dirty buffers (a ``CHECKPOINT``, as pgbench's documentation
+    advises before each run). Otherwise the kernel and the server write them out during the
+    timed run, into its commits and checkpoints."""
+    os.sync()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("CHECKPOINT"))
+            conn.commit()
+
+
 @contextmanager
 def postgres_database(admin_url: str = PG_ADMIN_URL) -> Iterator[Engine]:
     """A migrated throw-away PostgreSQL database ``cl_bench_<pid>[_<n>]``, dropped afterwards."""
