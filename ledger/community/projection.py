@@ -100,6 +100,65 @@ def execute(conn: Connection, ops: Sequence[model.Op]) -> None:
         i += 1
 
 
+#: The columns of the ``community_allocation`` row that an allocation puts (its key, then the
+#: values of :func:`~ledger.community.model.operations`' row, in that order).
+ALLOCATION_COLUMNS = (
+    *KEYS["community_allocation"],
+    "village",
+    "vault",
+    "position",
+    "amount_fen",
+    "paid_fen",
+    "status",
+    "reason",
+    "batch",
+    "seq",
+)
+_INSERT_ALLOCATION = _insert("community_allocation", ALLOCATION_COLUMNS)
+
+
+def allocation_row(entry: Entry, sharing: dict[str, str]) -> tuple | None:
+    """For a ``community.allocation`` entry (its body valid) whose postings are what its body
+    says: the row :func:`~ledger.community.model.operations` puts, as a tuple in
+    :data:`ALLOCATION_COLUMNS` order, without building the operation. None for any other
+    postings (the general path then refuses them). ``sharing`` maps the villages seen to
+    their sharing account (the caller's, filled here)."""
+    body = entry.body
+    village, vault, amount = body["village"], body["vault"], body["amount_fen"]
+    postings = entry.postings
+    if amount:  # model.expected_postings: the two legs of model._move, sharing → pending
+        if len(postings) != 2:
+            return None
+        out, into = postings
+        account = sharing.get(village)
+        if account is None:
+            account = sharing[village] = model.sharing(village)
+        if not (
+            out.amount == -amount
+            and into.amount == amount
+            and out.commodity == "CNY"
+            and into.commodity == "CNY"
+            and out.account == account
+            and into.account == model.pending(village, vault)
+        ):
+            return None
+    elif postings:
+        return None
+    return (
+        body["distribution"],
+        body["household"],
+        village,
+        vault,
+        body["position"],
+        amount,
+        0,
+        model.UNPAID,
+        None,
+        None,
+        entry.seq,
+    )
+
+
 class CommunityProjector:
     """The ``community_*`` tables (mutable: rebuildable from the log)."""
 
@@ -109,15 +168,38 @@ class CommunityProjector:
     rebuildable = True
 
     def apply(self, conn: Connection, log: str, entries: Sequence[Entry]) -> None:
-        ops: list[model.Op] = []
+        """Check every entry's postings against its body, then write what the entries do, in
+        their order. An allocation (a finalisation writes one per household) takes the
+        shortcut of :func:`allocation_row`; every other entry, and an allocation the
+        shortcut does not take, goes through :func:`~ledger.community.model.operations`."""
+        # Runs of allocation rows and of operations, in entry order; nothing is written
+        # before every entry is checked.
+        steps: list[tuple[bool, list]] = []
+        rows: list[tuple] | None = None
+        ops: list[model.Op] | None = None
+        sharing: dict[str, str] = {}
         for e in entries:
+            row = allocation_row(e, sharing) if e.kind == model.ALLOCATION else None
+            if row is not None:
+                if rows is None:
+                    rows, ops = [], None
+                    steps.append((True, rows))
+                rows.append(row)
+                continue
             if not model.check_postings(e.kind, e.body, e.postings):
                 raise ValidationError(
                     "community.postings",
                     f"entry {e.seq} ({e.kind}): the postings are not what its body says",
                 )
+            if ops is None:
+                rows, ops = None, []
+                steps.append((False, ops))
             ops.extend(model.operations(e.seq, e.kind, e.time, e.body))
-        execute(conn, ops)
+        for allocations, items in steps:
+            if allocations:
+                insert_many(conn, _INSERT_ALLOCATION, ALLOCATION_COLUMNS, items)
+            else:
+                execute(conn, items)
 
     def replay(self, log: str) -> Replay:
         return _CommunityReplay(log)
