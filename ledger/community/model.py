@@ -24,6 +24,7 @@ columns. They depend on the entry alone, so the projector applies them to the da
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -143,9 +144,17 @@ def income(village: str) -> str:
 def parties(body: Mapping[str, Any], postings: Sequence[Any]) -> list[str]:
     """Every community entry concerns its village (read by it and the bureaus above it)."""
     village = body.get("village")
+    if type(village) is str:
+        return list(_village_party(village))
     return (
         [f"Village:{village}"] if isinstance(village, str) and VILLAGE_RE.fullmatch(village) else []
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _village_party(village: str) -> tuple[str, ...]:
+    """The party of a village code (a finalisation's entries name the same village)."""
+    return (f"Village:{village}",) if VILLAGE_RE.fullmatch(village) else ()
 
 
 # --- checking bodies ----------------------------------------------------------------------

@@ -50,11 +50,18 @@ def party_of_account(account: str) -> str | None:
 
 
 def entry_parties(
-    kind: Any, body: Mapping[str, Any], postings: Iterable[Posting | tuple]
+    kind: Any,
+    body: Mapping[str, Any],
+    postings: Iterable[Posting | tuple],
+    known: set[str] | None = None,
 ) -> set[str]:
     """The parties of an entry of ``kind`` (an :class:`~ledger.platform.EntryKind` or None)
     with this body and these postings (Posting records or ``(account, commodity, amount)``).
-    Malformed declarations (a party that is not ``Kind:digits``) are left out."""
+    Malformed declarations (a party that is not ``Kind:digits``) are left out.
+
+    ``known``, if given, is the caller's set of declared parties already found well formed
+    (a batch of entries declares the same few): a ``str`` in it skips :func:`is_party`, and
+    the declared parties found well formed are added (the caller owns it)."""
     found = set()
     for p in postings:
         account = p.account if type(p) is Posting else p[0]
@@ -68,8 +75,12 @@ def entry_parties(
         except (KeyError, TypeError, ValueError, AttributeError):
             declared = []
         for party in declared:
-            if is_party(party):
+            if known is not None and type(party) is str and party in known:
                 found.add(party)
+            elif is_party(party):
+                found.add(party)
+                if known is not None:
+                    known.add(party)
     return found
 
 

@@ -37,11 +37,12 @@ class EntryIndexProjector:
         kinds = registry().kinds
         rows = []
         divisions: dict[str, str] = {}
+        known: set[str] = set()  # declared parties found well formed (see entry_parties)
         for e in entries:
             declared = kinds.get(e.kind)
             if declared is not None and declared.public:
                 continue
-            parties = entry_parties(declared, e.body, e.postings)
+            parties = entry_parties(declared, e.body, e.postings, known)
             for party in sorted(parties) if len(parties) > 1 else parties:
                 division = divisions.get(party)
                 if division is None:
