@@ -6,8 +6,11 @@ with the leaves ``make_entry`` writes."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import inspect
 import json
+import pickle
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -20,6 +23,7 @@ from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_
 from ledger.core.entry import (
     GENESIS_PREV,
     RULES,
+    Entry,
     EntryDraft,
     Posting,
     check_postings,
@@ -225,3 +229,35 @@ def test_entry_from_leaf_refuses_what_make_entry_never_writes(change, words):
     change(obj)
     with pytest.raises(ValueError, match=words):
         entry_from_leaf(b"", obj)
+
+
+@pytest.mark.parametrize("cls", [Posting, EntryDraft, Entry])
+def test_records_stored_through_slots_are_the_dataclasses_they_were(cls):
+    """The records' faster ``__init__`` takes what the generated one took (positions,
+    keywords, defaults; a missing or unknown argument refused), stores the same values and
+    leaves the instances frozen, comparable, replaceable and picklable."""
+    fields = dataclasses.fields(cls)
+    same = dataclasses.make_dataclass(
+        cls.__name__,
+        [(f.name, f.type, dataclasses.field(default=f.default, repr=f.repr)) for f in fields],
+        frozen=True,
+        slots=True,
+    )
+    assert inspect.signature(cls) == inspect.signature(same)
+    values = [object() for _ in fields]
+    made = cls(*values)
+    assert [getattr(made, f.name) for f in fields] == values
+    assert cls(**{f.name: v for f, v in zip(fields, values, strict=True)}) == made
+    assert hash(made) == hash(cls(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.__setattr__(fields[0].name, 1)
+    with pytest.raises(TypeError):
+        cls(*values[:-1]) if fields[-1].default is dataclasses.MISSING else cls()
+    with pytest.raises(TypeError):
+        cls(*values, nonsense=1)
+    changed = dataclasses.replace(made, **{fields[0].name: "x"})
+    assert getattr(changed, fields[0].name) == "x"
+    assert [getattr(changed, f.name) for f in fields[1:]] == values[1:]
+    posting = Posting("Assets:Village:1:Collective", "CNY", 5)
+    assert pickle.loads(pickle.dumps(posting)) == posting  # noqa: S301 - our own bytes
+    assert EntryDraft("a.b", {}, "x").postings == ()
