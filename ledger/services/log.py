@@ -164,12 +164,27 @@ def append(
     tree = CompactRange(head.size, head.frontier)
     levels = tree.append_many([e.leaf_hash for e in entries])
 
-    insert_many(
-        conn,
-        _INSERT_ENTRY,
-        _ENTRY_ROW,
-        [(log, e.seq, e.kind, e.time, e.actor, e.prev, e.leaf, e.leaf_hash) for e in entries],
-    )
+    if conn.dialect.name == "sqlite":
+        # The same BLOBs, bound as bytearrays: the driver binds that type directly, while
+        # bytes it first looks up among its adapters (dearer than the copy).
+        blob = bytearray
+        rows = [
+            (log, e.seq, e.kind, e.time, e.actor, blob(e.prev), blob(e.leaf), blob(e.leaf_hash))
+            for e in entries
+        ]
+        nodes = [
+            (log, level, idx, blob(h))
+            for level, hashes in enumerate(levels, 1)
+            for idx, h in enumerate(hashes, head.size >> level)
+        ]
+    else:
+        rows = [(log, e.seq, e.kind, e.time, e.actor, e.prev, e.leaf, e.leaf_hash) for e in entries]
+        nodes = [
+            (log, level, idx, h)
+            for level, hashes in enumerate(levels, 1)
+            for idx, h in enumerate(hashes, head.size >> level)
+        ]
+    insert_many(conn, _INSERT_ENTRY, _ENTRY_ROW, rows)
     insert_many(
         conn,
         _INSERT_POSTING,
@@ -180,16 +195,7 @@ def append(
             for i, p in enumerate(e.postings)
         ],
     )
-    insert_many(
-        conn,
-        _INSERT_NODE,
-        _NODE_ROW,
-        [
-            (log, level, idx, h)
-            for level, hashes in enumerate(levels, 1)
-            for idx, h in enumerate(hashes, head.size >> level)
-        ],
-    )
+    insert_many(conn, _INSERT_NODE, _NODE_ROW, nodes)
     for projector in reg.projectors_for(log):
         kinds = projector.kinds
         mine = entries if kinds is None else [e for e in entries if e.kind in kinds]

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from ledger.core.entry import EntryDraft
 from ledger.services.bulk import (
     SQLITE_BEHIND_ROWS,
     SQLITE_FEW_ROWS,
@@ -35,6 +36,7 @@ from ledger.services.bulk import (
     insert_many,
     write_behind,
 )
+from ledger.services.log import ENTRY, NODE, append_batch
 from ledger.storage.db import make_engine
 
 #: Rows that take every SQLite statement size: two of many rows, two of a few, and seven alone.
@@ -231,3 +233,25 @@ def test_an_in_memory_database_is_written_in_place():
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ROWS)).scalar() == LADDER
     engine.dispose()
+
+
+def test_the_log_stores_its_hashes_and_leaves_as_blobs_of_their_bytes(engine):
+    """The append path binds the log's hashes and leaves as bytearrays on SQLite: they are
+    stored as the same BLOBs (read back as bytes) on both databases."""
+    drafts = [EntryDraft("test.note", {"n": i}, "test:x") for i in range(4)]
+    entries = append_batch(engine, drafts)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(ENTRY.c.prev_hash, ENTRY.c.leaf, ENTRY.c.leaf_hash).order_by(ENTRY.c.seq)
+        ).all()
+        nodes = conn.execute(select(NODE.c.hash)).scalars().all()
+        if conn.dialect.name == "sqlite":
+            types = conn.exec_driver_sql(
+                "SELECT DISTINCT typeof(prev_hash), typeof(leaf), typeof(leaf_hash) FROM log_entry"
+            ).all()
+            assert types == [("blob", "blob", "blob")]
+            node_types = conn.exec_driver_sql("SELECT DISTINCT typeof(hash) FROM log_tree_node")
+            assert node_types.all() == [("blob",)]
+    assert [tuple(row) for row in stored] == [(e.prev, e.leaf, e.leaf_hash) for e in entries]
+    assert all(type(v) is bytes for row in stored for v in row)
+    assert len(nodes) == 3 and all(type(h) is bytes and len(h) == 32 for h in nodes)
