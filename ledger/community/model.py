@@ -166,8 +166,26 @@ def _int(low: int = 0, high: int = MAX_SAFE_INTEGER) -> Check:
     return lambda v: type(v) is int and low <= v <= high
 
 
+_NOTHING = object()
+
+
 def _re(pattern: re.Pattern) -> Check:
-    return lambda v: isinstance(v, str) and bool(pattern.fullmatch(v))
+    """A check that ``pattern`` matches a whole string. It remembers the last ``str`` (exactly)
+    it accepted and accepts that object again without matching: the bodies of a batch share
+    their village and distribution (a finalisation's ten thousand allocations, one each)."""
+    last: object = _NOTHING
+
+    def check(v: object) -> bool:
+        nonlocal last
+        if v is last:
+            return True
+        if isinstance(v, str) and pattern.fullmatch(v) is not None:
+            if type(v) is str:
+                last = v
+            return True
+        return False
+
+    return check
 
 
 def valid_date(value: object) -> bool:
@@ -379,6 +397,7 @@ SCHEMAS: dict[str, dict[str, Check]] = {
 def _validator(kind: str) -> Callable[[Mapping[str, Any], str], list[ValidationError]]:
     schema = SCHEMAS[kind]
     allowed = set(schema) | {"salt"}
+    checks = tuple(schema.items())
 
     def validate(body: Mapping[str, Any], where: str) -> list[ValidationError]:
         errors = []
@@ -388,7 +407,7 @@ def _validator(kind: str) -> Callable[[Mapping[str, Any], str], list[ValidationE
             return [
                 ValidationError("community.fields", f"{where}: missing {missing}, unknown {extra}")
             ]
-        for name, check in schema.items():
+        for name, check in checks:
             if not check(body[name]):
                 errors.append(ValidationError("community.body", f"{where}: {name} is not valid"))
         return errors
