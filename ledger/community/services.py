@@ -35,6 +35,7 @@ from ledger.community.tables import (
 from ledger.core.entry import Entry, EntryDraft, Posting
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.platform import N_
+from ledger.platform.memory import without_gc
 from ledger.services.anchors import anchor_draft
 from ledger.services.clock import utc_now
 from ledger.services.log import write
@@ -911,7 +912,13 @@ def finalise(
         drafts.append(_drafts(model.FINALISE, body, actor))
         return drafts
 
-    _step(engine, village, distribution, (model.PUBLISHED,), build, key=key, request={"on": day})
+    # The collector stays paused until the entries are dropped: resumed while they are held,
+    # its first young collection would walk every one of them (0.4-0.7 ms per thousand
+    # households) and free nothing.
+    with without_gc():
+        _step(
+            engine, village, distribution, (model.PUBLISHED,), build, key=key, request={"on": day}
+        )
     with engine.connect() as conn:
         return get_distribution(conn, distribution)
 

@@ -3,6 +3,8 @@ as actor, the money where the accounts say, the projections re-derived by ``log 
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from ledger.community import services
@@ -196,3 +198,30 @@ def test_the_bureau_sees_each_village_reconciled_and_money_held_for_long(engine)
         (row,) = services.bureau_rows(conn, "350428", stale_days=180)
     assert (row.picture.held, row.picture.sharing, row.reconciles, row.stale) == (
         0, 150_000, True, False)  # fmt: skip
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_finalising_keeps_the_collector_paused_until_its_entries_are_dropped(
+    engine, monkeypatch, collecting
+):
+    """The collector is paused from before the finalisation's write until its entries are
+    dropped (no young collection walks them), and left as it was found."""
+    states = []
+    real_step = services._step
+
+    def step(*args, **kwargs):
+        states.append(gc.isenabled())
+        entries = real_step(*args, **kwargs)
+        states.append(gc.isenabled())
+        return entries
+
+    monkeypatch.setattr(services, "_step", step)
+    if not collecting:
+        gc.disable()
+    try:
+        d = finalised(engine, n=3)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()
+    assert d.state == "finalised"
+    assert states[-2:] == [False, False]  # the finalisation's step, before and after its write
