@@ -34,6 +34,7 @@ from ledger.community.tables import (
 )
 from ledger.core.entry import Entry, EntryDraft, Posting
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.core.records import stored_through_slots
 from ledger.platform import N_
 from ledger.platform.memory import without_gc
 from ledger.services.anchors import anchor_draft
@@ -117,7 +118,8 @@ class RosterLine(Protocol):
     bank_account: str
 
 
-@dataclass(frozen=True)
+@stored_through_slots
+@dataclass(frozen=True, slots=True)
 class Member:
     """A household of a roster version (no personal data)."""
 

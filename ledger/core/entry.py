@@ -11,7 +11,6 @@ The leaf bytes are stored exactly as hashed; every other column is derived from 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import orjson
 from ledger.core.canonical import MAX_SAFE_INTEGER, astral_free, canonical_json, check_json
 from ledger.core.errors import ValidationError
 from ledger.core.hashing import leaf_hash
+from ledger.core.records import stored_through_slots
 
 LEAF_VERSION = 1
 GENESIS_PREV = bytes(32)
@@ -42,29 +42,7 @@ POSTING_KEYS = frozenset({"account", "commodity", "amount"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def _stored_through_slots(cls: type) -> type:
-    """Give the frozen, slotted dataclass ``cls`` an ``__init__`` that stores each field through
-    its slot's descriptor instead of through ``object.__setattr__`` by name, as the generated
-    one does: the same parameters, defaults and values, and instances just as frozen, in about
-    half the time (an append builds several of these records per entry)."""
-    fields = dataclasses.fields(cls)
-    generated = cls.__init__
-    if any(not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields):
-        raise TypeError(f"{cls.__name__}: only plain positional fields are stored through slots")
-    names = [f.name for f in fields]
-    namespace = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
-    lines = "".join(f"    _set_{name}(self, {name})\n" for name in names)
-    exec(f"def __init__(self, {', '.join(names)}):\n{lines}", namespace)  # noqa: S102
-    init = namespace["__init__"]
-    init.__defaults__ = generated.__defaults__
-    init.__annotations__ = generated.__annotations__
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
-    cls.__init__ = init
-    return cls
-
-
-@_stored_through_slots
+@stored_through_slots
 @dataclass(frozen=True, slots=True)
 class Posting:
     """One leg of an entry.
@@ -83,7 +61,7 @@ class Posting:
         return {"account": self.account, "commodity": self.commodity, "amount": self.amount}
 
 
-@_stored_through_slots
+@stored_through_slots
 @dataclass(frozen=True, slots=True)
 class EntryDraft:
     """What a caller asks to append: everything but the position, time and chain link.
@@ -110,7 +88,7 @@ class EntryDraft:
         }
 
 
-@_stored_through_slots
+@stored_through_slots
 @dataclass(frozen=True, slots=True)
 class Entry:
     """An entry as stored in the log.

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.community.services import Member
 from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_canonical
 from ledger.core.entry import (
     GENESIS_PREV,
@@ -36,6 +37,7 @@ from ledger.core.entry import (
 from ledger.core.errors import ValidationError
 from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import CompactRange
+from ledger.core.records import stored_through_slots
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None)
 TIME = "2026-01-01T00:00:00.000000Z"
@@ -231,7 +233,7 @@ def test_entry_from_leaf_refuses_what_make_entry_never_writes(change, words):
         entry_from_leaf(b"", obj)
 
 
-@pytest.mark.parametrize("cls", [Posting, EntryDraft, Entry])
+@pytest.mark.parametrize("cls", [Posting, EntryDraft, Entry, Member])
 def test_records_stored_through_slots_are_the_dataclasses_they_were(cls):
     """The records' faster ``__init__`` takes what the generated one took (positions,
     keywords, defaults; a missing or unknown argument refused), stores the same values and
@@ -261,3 +263,21 @@ def test_records_stored_through_slots_are_the_dataclasses_they_were(cls):
     posting = Posting("Assets:Village:1:Collective", "CNY", 5)
     assert pickle.loads(pickle.dumps(posting)) == posting  # noqa: S301 - our own bytes
     assert EntryDraft("a.b", {}, "x").postings == ()
+
+
+def test_only_plain_frozen_slotted_dataclasses_are_stored_through_slots():
+    def made(**options):
+        fields = [("a", int), ("b", list, dataclasses.field(default_factory=list))]
+        return dataclasses.make_dataclass(
+            "R", fields if options.pop("factory") else fields[:1], **options
+        )
+
+    for options in (
+        {"frozen": False, "slots": True, "factory": False},
+        {"frozen": True, "slots": False, "factory": False},
+        {"frozen": True, "slots": True, "factory": True},
+    ):
+        with pytest.raises(TypeError):
+            stored_through_slots(made(**options))
+    record = stored_through_slots(made(frozen=True, slots=True, factory=False))
+    assert record(5).a == 5
