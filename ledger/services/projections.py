@@ -9,6 +9,7 @@ applies the whole log again.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -127,6 +128,7 @@ def _balance_upsert(dialect):
 
 
 _BALANCE_ROW = ("log", "account", "commodity", "balance", "last_seq")
+_ACCOUNT, _COMMODITY = operator.itemgetter(1), operator.itemgetter(2)
 _BALANCE_UPSERT = {"postgresql": _balance_upsert(postgresql), "sqlite": _balance_upsert(sqlite)}
 
 
@@ -149,13 +151,17 @@ class BalanceProjector:
                 else:
                     slot[0] += p.amount
                     slot[1] = seq
-        # In account order: each row's (account, commodity) is its own, so sorting the rows
-        # sorts by it (and compares fewer tuples than sorting the items).
+        # In (account, commodity) order, as sorted rows would be (each row's pair is its own,
+        # its log the same): by commodity, then stably by account, which compares strings
+        # rather than tuples.
+        rows = [(log, a, c, d, s) for (a, c), (d, s) in deltas.items()]
+        rows.sort(key=_COMMODITY)
+        rows.sort(key=_ACCOUNT)
         insert_many(
             conn,
             _BALANCE_UPSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
             _BALANCE_ROW,
-            sorted([(log, a, c, d, s) for (a, c), (d, s) in deltas.items()]),
+            rows,
             distinct=True,
         )
 
