@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 import pickle
+import re
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from ledger.community.services import Member
 from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_canonical
 from ledger.core.entry import (
+    ACCOUNT_RE,
     GENESIS_PREV,
     RULES,
     Entry,
@@ -281,3 +283,24 @@ def test_only_plain_frozen_slotted_dataclasses_are_stored_through_slots():
             stored_through_slots(made(**options))
     record = stored_through_slots(made(frozen=True, slots=True, factory=False))
     assert record(5).a == 5
+
+
+#: The account pattern as it was written first, with capturing groups.
+CAPTURING_ACCOUNT_RE = re.compile(
+    r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$"
+)
+account_like = st.one_of(
+    st.from_regex(CAPTURING_ACCOUNT_RE),
+    st.text(st.sampled_from("AEILSacdeinostx:0-Z\n é"), max_size=30),
+    st.builds(
+        lambda root, rest: root + rest,
+        st.sampled_from(["Assets", "Income", "Expenses", "Equity", "Liabilities", "assets"]),
+        st.text(st.sampled_from(":Aa0-_\n"), max_size=12),
+    ),
+)
+
+
+@given(account_like)
+@SETTINGS
+def test_the_account_pattern_accepts_what_it_always_accepted(name):
+    assert bool(ACCOUNT_RE.match(name)) == bool(CAPTURING_ACCOUNT_RE.match(name))
