@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import starmap
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, select
@@ -87,8 +88,9 @@ def _conflict(code: str, message: str, **details: Any) -> ConflictError:
 
 
 def _drafts(kind: str, body: dict, actor: str) -> EntryDraft:
-    legs = model.expected_postings(kind, body)
-    return EntryDraft(kind, body, actor, tuple([Posting(a, c, n) for a, c, n in legs]))
+    return EntryDraft(
+        kind, body, actor, tuple(starmap(Posting, model.expected_postings(kind, body)))
+    )
 
 
 def balance(conn: Connection, account: str) -> int:

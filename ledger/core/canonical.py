@@ -152,6 +152,19 @@ def check_json(value: Any) -> bool:
         raise refused.error() from None
 
 
+def is_ledger_value(value: Any) -> bool:
+    """True exactly when :func:`check_json` accepts ``value`` (the test alone, for the
+    common case: no error is built)."""
+    try:
+        if type(value) is dict:
+            _check_dict(value)
+        else:
+            _check(value)
+    except _Refused:
+        return False
+    return True
+
+
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of ``value``.
 

@@ -22,13 +22,14 @@ _NODE_PREFIX: Final = b"\x01"
 
 
 #: SHA-256 having read the leaf prefix; a copy of it hashes a leaf without first copying the
-#: leaf's bytes behind the prefix.
-_LEAF_STATE: Final = sha256(_LEAF_PREFIX)
+#: leaf's bytes behind the prefix (``copy()``, ``update(leaf)``, ``digest()`` is
+#: :func:`leaf_hash`, for a loop over many leaves). Never update it itself.
+LEAF_STATE: Final = sha256(_LEAF_PREFIX)
 
 
 def leaf_hash(leaf: bytes) -> bytes:
     """Return ``SHA-256(0x00 || leaf)``, the 32-byte hash of one leaf's bytes."""
-    state = _LEAF_STATE.copy()
+    state = LEAF_STATE.copy()
     state.update(leaf)
     return state.digest()
 

@@ -113,9 +113,10 @@ class Registry:
         """The errors of ``drafts`` that only the modules know: an undeclared kind, a kind of
         another log, a body its kind's validator refuses, a reserved salt in a scoped body."""
         errors: list[ValidationError] = []
+        kinds = self.kinds
         for i, draft in enumerate(drafts):
             where = f"entry {i}"
-            kind = self.kinds.get(draft.kind) if isinstance(draft.kind, str) else None
+            kind = kinds.get(draft.kind) if isinstance(draft.kind, str) else None
             if kind is None:
                 errors.append(
                     ValidationError(

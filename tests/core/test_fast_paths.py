@@ -21,7 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.community.services import Member
-from ledger.core.canonical import MAX_SAFE_INTEGER, check_json, is_plain, parse_canonical
+from ledger.core.canonical import (
+    MAX_SAFE_INTEGER,
+    check_json,
+    is_ledger_value,
+    is_plain,
+    parse_canonical,
+)
 from ledger.core.entry import (
     ACCOUNT_RE,
     GENESIS_PREV,
@@ -105,6 +111,34 @@ def test_is_plain_is_check_json_on_parsed_values(value):
     except ValidationError:
         accepted = False
     assert is_plain(parsed) == accepted
+
+
+ledger_like = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        numbers,
+        st.text(st.sampled_from(["a", "\ud800", "\U0001f332", "碳"]), max_size=3),
+        st.just(Decimal(5)),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3).map(tuple)
+        | st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=2) | st.integers(0, 2), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(ledger_like)
+@SETTINGS
+def test_is_ledger_value_is_check_json_silent(value):
+    try:
+        check_json(value)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert is_ledger_value(value) == accepted
 
 
 odd = st.one_of(
