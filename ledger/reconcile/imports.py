@@ -2,8 +2,9 @@
 
 :func:`import_file` guarantees:
 
-- **streams**: the file is read twice, a row at a time (its SHA-256 first, then its rows),
-  and rows are written in chunks: a 1,000,000-row export is never in memory;
+- **streams**: the file is read twice, its rows a block at a time on one thread and its
+  SHA-256 on another, and rows are written in chunks: a 1,000,000-row export is never in
+  memory; a file imported before is known by its digest, and its reading stops there;
 - **all or nothing**: rows, the import record and the ``reconcile.import`` entry that anchors
   the file's digest are written in one transaction; a file with any bad row writes nothing and
   is refused with every bad row and its line (:class:`~ledger.core.errors.ValidationError`
@@ -22,10 +23,11 @@ import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -163,30 +165,73 @@ def _repeat(row: Any) -> ImportResult:
     )
 
 
+class _ImportedBefore(Exception):
+    """The file being imported was imported before: its ``reconcile_import`` row."""
+
+    def __init__(self, row: Any):
+        super().__init__(row.file_sha256)
+        self.row = row
+
+
+class _Digest:
+    """A file's SHA-256 and size, taken on a second thread while its rows are read (reading a
+    file and hashing let go of the interpreter, so this costs the reading nothing), and the
+    refusal of a file imported before as soon as the digest is known."""
+
+    def __init__(self, pool: ThreadPoolExecutor, engine: Engine, registry: str, path: Path):
+        self._future = pool.submit(file_digest, path)
+        self._engine = engine
+        self._registry = registry
+        self._checked = False
+
+    def result(self) -> tuple[str, int]:
+        """(hex SHA-256, size), once taken."""
+        return self._future.result()
+
+    def check(self, wait: bool = False) -> None:
+        """Raise :class:`_ImportedBefore` if the file was imported before, once its digest is
+        known (at once, or with ``wait`` after waiting for it); after that, do nothing. The
+        earlier import is looked up on a connection of its own, which sees what is committed."""
+        if self._checked or not (wait or self._future.done()):
+            return
+        self._checked = True
+        with read_transaction(self._engine) as conn:
+            earlier = earlier_import(conn, self._registry, self.result()[0])
+        if earlier is not None:
+            raise _ImportedBefore(earlier)
+
+
 def _rows(
-    path: Path, layout: Layout, import_id: int, counts: dict[str, int], errors: list[RowError]
+    fh: IO[bytes],
+    layout: Layout,
+    import_id: int,
+    digest: _Digest,
+    counts: dict[str, int],
+    errors: list[RowError],
 ) -> Iterator[list[tuple]]:
     """The file's retirement rows as insert tuples of import ``import_id``, in chunks (counting
     issuance rows and collecting bad rows as it goes; after the first bad row nothing more is
-    yielded)."""
+    yielded). It stops with :class:`_ImportedBefore` as soon as the digest shows the file was
+    imported before, and at the latest before its last chunk."""
     chunk: list[tuple] = []
     rows = 0
-    with Path(path).open("rb") as fh:
-        for retirements, others in read_blocks(fh, layout, (import_id,)):
-            for other in others:
-                if type(other) is IssuanceRow:
-                    counts["issuance"] += 1
-                else:
-                    counts["errors"] += 1
-                    if len(errors) < MAX_REPORTED:
-                        errors.append(other)
-            if errors:
-                continue
-            chunk += retirements
-            if len(chunk) >= CHUNK:
-                rows += CHUNK
-                yield chunk[:CHUNK]
-                del chunk[:CHUNK]
+    for retirements, others in read_blocks(fh, layout, (import_id,)):
+        for other in others:
+            if type(other) is IssuanceRow:
+                counts["issuance"] += 1
+            else:
+                counts["errors"] += 1
+                if len(errors) < MAX_REPORTED:
+                    errors.append(other)
+        if errors:
+            continue
+        chunk += retirements
+        if len(chunk) >= CHUNK:
+            digest.check()
+            rows += CHUNK
+            yield chunk[:CHUNK]
+            del chunk[:CHUNK]
+    digest.check(wait=True)
     rows += len(chunk)
     counts["rows"] += rows
     if chunk and not errors:
@@ -391,30 +436,29 @@ def import_file(
 ) -> ImportResult:
     """Import the registry export at ``path`` read with ``layout`` (see the module text),
     then run ``match(engine, registry)`` (the matching that records findings)."""
-    try:
-        sha256, size = file_digest(path)
-    except OSError as exc:
-        raise ValidationError("reconcile.file", f"cannot read {path}: {exc.strerror}") from None
     registry = layout.registry
-    with read_transaction(engine) as conn:
-        earlier = earlier_import(conn, registry, sha256)
-    if earlier is not None:
-        return _repeat(earlier)
     try:
-        result = _import(engine, path, layout, sha256, size, actor, source)
-    except IntegrityError:  # the same file, imported by another process just now
-        with read_transaction(engine) as conn:
-            earlier = earlier_import(conn, registry, sha256)
-        if earlier is None:
-            raise
-        return _repeat(earlier)
+        with Path(path).open("rb") as fh, ThreadPoolExecutor(1, "reconcile-digest") as pool:
+            digest = _Digest(pool, engine, registry, path)
+            try:
+                result = _import(engine, fh, layout, digest, actor, source)
+            except _ImportedBefore as before:
+                return _repeat(before.row)
+            except IntegrityError:  # the same file, imported by another process just now
+                with read_transaction(engine) as conn:
+                    earlier = earlier_import(conn, registry, digest.result()[0])
+                if earlier is None:
+                    raise
+                return _repeat(earlier)
+    except OSError as exc:  # opening or reading the file (the database's errors are not these)
+        raise ValidationError("reconcile.file", f"cannot read {path}: {exc.strerror}") from None
     if match is not None:
         return ImportResult(**{**result.__dict__, "findings": match(engine, registry)})
     return result
 
 
 def _import(
-    engine: Engine, path: Path, layout: Layout, sha256: str, size: int, actor: str, source: str
+    engine: Engine, fh: IO[bytes], layout: Layout, digest: _Digest, actor: str, source: str
 ) -> ImportResult:
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
@@ -422,7 +466,8 @@ def _import(
         _lock_registry(conn, layout.registry)
         import_id = _next_import_id(conn)
         with without_gc():
-            added = _store(conn, _rows(path, layout, import_id, counts, errors))
+            added = _store(conn, _rows(fh, layout, import_id, digest, counts, errors))
+        sha256, size = digest.result()
         if errors:
             raise ValidationError(
                 "reconcile.rows",

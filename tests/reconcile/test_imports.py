@@ -336,3 +336,23 @@ def test_the_scheduled_fetch_runs_each_source_and_is_keyed_once(engine, db_url, 
     assert run.status == runs.DONE
     assert run.counts["retirements"] == 3 and run.counts["files"] == 1
     assert runs.execute(engine, settings, name, at, run_fetch, plan.params, owner) is None
+
+
+def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_written(engine, tmp_path):
+    for path in (tmp_path / "missing.csv", tmp_path):
+        with pytest.raises(ValidationError) as refused:
+            import_file(engine, path, LAYOUTS["verra"], actor="test")
+        assert refused.value.code == "reconcile.file" and str(path) in refused.value.message
+    assert _count(engine) == 0 and _count(engine, IMPORT) == 0 and _entries(engine) == []
+
+
+def test_a_large_file_imported_before_answers_with_the_earlier_import(engine, tmp_path):
+    """A file of many chunks, whose digest (taken beside the reading) may be known at any
+    chunk or only at the end: the earlier import is the answer, and nothing is written."""
+    path = tmp_path / "verra.csv"
+    reconcile_bench.write_export(path, 20_000)
+    first = import_file(engine, path, LAYOUTS["verra"], actor="test")
+    again = import_file(engine, path, LAYOUTS["verra"], actor="test")
+    assert again.repeated and (again.seq, again.file_sha256) == (first.seq, first.file_sha256)
+    assert again.as_json()["already_imported"] == first.retirements
+    assert _count(engine) == first.retirements and len(_entries(engine)) == 1
