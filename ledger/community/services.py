@@ -893,14 +893,19 @@ def finalise(
             )
         roster = members_of(conn, village, d.roster_version)
         result = allocation_of(conn, d, roster)
-        members = {m.household: m for m in roster}
+        # The shares follow the roster's order (allocate keeps it), so each share's household
+        # is the member beside it; looked up by its code should one not be.
+        members: dict[str, Member] | None = None
         drafts = []
-        for position, share in enumerate(result.allocations):
+        for position, (share, member) in enumerate(zip(result.allocations, roster, strict=True)):
+            if member.household != share.household_code:
+                members = members or {m.household: m for m in roster}
+                member = members[share.household_code]
             body = {
                 "village": village,
                 "distribution": distribution,
                 "household": share.household_code,
-                "vault": members[share.household_code].vault,
+                "vault": member.vault,
                 "position": position,
                 "amount_fen": share.amount_fen,
             }

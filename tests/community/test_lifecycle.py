@@ -3,6 +3,7 @@ as actor, the money where the accounts say, the projections re-derived by ``log 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 import pytest
@@ -225,3 +226,25 @@ def test_finalising_keeps_the_collector_paused_until_its_entries_are_dropped(
         gc.enable()
     assert d.state == "finalised"
     assert states[-2:] == [False, False]  # the finalisation's step, before and after its write
+
+
+def test_each_allocation_names_its_own_households_vault_whatever_the_order_of_the_shares(
+    engine, monkeypatch
+):
+    """The shares come in roster order and each takes the vault code of the member beside
+    it; shares in another order are matched to their households by code."""
+    real = services.allocation_of
+
+    def reversed_shares(conn, d, members=None):
+        result = real(conn, d, members)
+        return dataclasses.replace(result, allocations=result.allocations[::-1])
+
+    monkeypatch.setattr(services, "allocation_of", reversed_shares)
+    d = finalised(engine, n=4)
+    with read_transaction(engine) as conn:
+        roster = {m.household: m.vault for m in services.members_of(conn, VILLAGE, 1)}
+        allocations = services.allocations_of(conn, d.distribution)
+    assert len(allocations) == 4
+    assert [a.position for a in allocations] == [0, 1, 2, 3]
+    assert [a.household for a in allocations] == sorted(roster, reverse=True)
+    assert all(a.vault == roster[a.household] for a in allocations)
