@@ -19,6 +19,7 @@ from ledger.community.allocation import (
     parse_rule,
     parse_rule_text,
 )
+from ledger.community.services import Member
 from ledger.core.errors import ValidationError
 
 
@@ -535,3 +536,17 @@ def test_a_large_roster_is_exact():
     result = allocate(total, the_rule, households)
     assert result.retained_fen + sum(amounts(result)) == total
     assert 0 < result.leftover_fen < len(households)
+
+
+@pytest.mark.parametrize("low", [True, False])
+def test_a_members_basis_is_the_household_basis_of_its_fields(low):
+    member = Member("CK001", "H-4ZZV6V5Q88VZ", 0, 3, "12.5", low)
+    basis = member.basis()
+    assert type(basis) is HouseholdBasis
+    assert basis == HouseholdBasis("CK001", 3, Decimal("12.5"), low)
+    assert basis._asdict() == {
+        "household_code": "CK001",
+        "members": 3,
+        "forest_area_mu": Decimal("12.5"),
+        "low_income": low,
+    }
