@@ -11,12 +11,15 @@ def stored_through_slots(cls: type) -> type:
     its slot's descriptor instead of through ``object.__setattr__`` by name, as the generated
     one does: the same parameters, defaults and values, and instances just as frozen, in about
     half the time. Apply it above ``@dataclass(frozen=True, slots=True)``; only plain
-    positional fields (no ``init=False``, ``kw_only`` or ``default_factory``) are taken."""
+    positional fields (no ``init=False``, ``kw_only`` or ``default_factory``), and no
+    ``__post_init__`` (which the stored fields would skip), are taken."""
     fields = dataclasses.fields(cls)
     if not cls.__dataclass_params__.frozen or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__}: only a frozen, slotted dataclass is stored through slots")
     if any(not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields):
         raise TypeError(f"{cls.__name__}: only plain positional fields are stored through slots")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: a __post_init__ would be skipped by the stored fields")
     generated = cls.__init__
     names = [f.name for f in fields]
     namespace = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}

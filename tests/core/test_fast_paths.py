@@ -318,6 +318,17 @@ def test_only_plain_frozen_slotted_dataclasses_are_stored_through_slots():
     record = stored_through_slots(made(frozen=True, slots=True, factory=False))
     assert record(5).a == 5
 
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self):
+            if self.a < 0:
+                raise ValueError("a < 0")
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        stored_through_slots(Checked)
+
 
 #: The account pattern as it was written first, with capturing groups.
 CAPTURING_ACCOUNT_RE = re.compile(
