@@ -14,7 +14,7 @@ loads every module's kinds and projectors without loading the web edge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,10 @@ class EntryKind:
         ``(label, value)`` pairs for receipts and the public verification page (see
         :mod:`ledger.platform.facts`); None: the receipts describe it from its postings.
         Called only with bodies the kind's ``validate`` accepted.
+      bodies_ok: a fast test of a batch's bodies of this kind together (an import of many):
+        True only when ``validate`` accepts every one of them; when it says False (which it
+        may for bodies ``validate`` accepts), ``validate`` runs on each body. None: no such
+        test.
     """
 
     name: str
@@ -63,6 +67,7 @@ class EntryKind:
     log: str = "main"
     parties: Parties | None = None
     describe: Describe | None = None
+    bodies_ok: Callable[[Sequence[Any]], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ class Registry:
         another log, a body its kind's validator refuses, a reserved salt in a scoped body."""
         errors: list[ValidationError] = []
         kinds = self.kinds
+        accepted = self._bodies_accepted(drafts)
         for i, draft in enumerate(drafts):
             where = f"entry {i}"
             kind = kinds.get(draft.kind) if isinstance(draft.kind, str) else None
@@ -141,9 +142,22 @@ class Registry:
                         f"{where}: {SALT_KEY!r} is set by the log, not by the caller",
                     )
                 )
-            if kind.validate is not None:
+            if kind.validate is not None and kind.name not in accepted:
                 errors.extend(kind.validate(draft.body, where))
         return errors
+
+    def _bodies_accepted(self, drafts: Sequence[EntryDraft]) -> set[str]:
+        """The kinds with a :attr:`EntryKind.bodies_ok` test that accepts the bodies of all
+        of ``drafts`` of that kind (their ``validate`` would say nothing of any of them)."""
+        bodies: dict[str, list] = {}
+        kinds = self.kinds
+        for draft in drafts:
+            name = draft.kind
+            if type(name) is str:
+                kind = kinds.get(name)
+                if kind is not None and kind.bodies_ok is not None:
+                    bodies.setdefault(name, []).append(draft.body)
+        return {name for name, of_kind in bodies.items() if kinds[name].bodies_ok(of_kind)}
 
     # -- everything else -----------------------------------------------------------------
 

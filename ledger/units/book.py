@@ -36,6 +36,7 @@ from ledger.units.model import (
     format_range,
     income_account,
     issued_account,
+    oneyuan_bodies_ok,
     parse_holder,
     pledged_account,
     retired_account,
@@ -84,6 +85,8 @@ VALIDATORS = {
     SALE: validate_sale,
     ONEYUAN: validate_oneyuan,
 }
+#: A fast test of many bodies of a kind at once (see ``EntryKind.bodies_ok``).
+BODIES_OK = {ONEYUAN: oneyuan_bodies_ok}
 
 #: ``(account, commodity, amount)``, as a replay sees a posting.
 Leg = tuple[str, str, int]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -1080,6 +1082,123 @@ def validate_oneyuan(body: Mapping[str, Any], where: str) -> list[ValidationErro
         "file_sha256: 64 lowercase hex",
     )
     return errors
+
+
+_ONEYUAN_FIELDS = (
+    "serials", "project", "division", "seller", "buyer", "kg", "amount_fen", "order_id",
+    "certificate_no", "paid_at", "file_sha256",
+)  # fmt: skip
+_PERSON_KEYS = frozenset({"type", "code"})
+#: A column's values joined by newlines (and one after the last): each value matches the
+#: pattern exactly when the whole text matches this, given as many newlines as values (so no
+#: value holds one) and a pattern that matches no newline.
+_BUYER_CODE_LINES = re.compile(rf"(?:{BUYER_CODE_RE.pattern}\n)*")
+_REF_LINES = re.compile(rf"(?:{_REF_RE.pattern}\n)*")
+_UTC_LINES = re.compile(rf"(?:{_UTC_RE.pattern}\n)*")
+_SERIAL_ITEM = operator.itemgetter(0)
+_WITHOUT_Z = operator.itemgetter(slice(0, 19))
+
+
+def _lines_match(pattern: re.Pattern, values: list) -> bool:
+    """Whether every value of ``values`` is a ``str`` that ``pattern`` fully matches, for a
+    ``pattern`` of :data:`_REF_LINES`' form."""
+    if set(map(type, values)) != {str}:
+        return False
+    text = "\n".join(values) + "\n"
+    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
+
+
+def _distinct_ok(values: Iterable[Any], ok) -> bool:
+    """``ok`` of each distinct value (TypeError for an unhashable one)."""
+    return all(map(ok, set(values)))
+
+
+def _project_ok(value: Any) -> bool:
+    return isinstance(value, str) and bool(PROJECT_RE.fullmatch(value))
+
+
+def _division_ok(value: Any) -> bool:
+    return isinstance(value, str) and bool(_DIVISION_RE.fullmatch(value))
+
+
+def _sha256_ok(value: Any) -> bool:
+    return isinstance(value, str) and bool(_HEX64.fullmatch(value))
+
+
+def _positive_ints(values: list) -> bool:
+    return set(map(type, values)) == {int} and min(values) > 0
+
+
+def oneyuan_bodies_ok(bodies: Sequence[Any]) -> bool:
+    """True only when :func:`validate_oneyuan` accepts every one of ``bodies``: its rules
+    tested a column at a time over the batch (the values of one field of every body), for an
+    import of many purchases. False when any body would be refused, and for what this test
+    does not take up (a body other than a ``dict``, a purchase of several serial ranges):
+    then :func:`validate_oneyuan` runs on each body."""
+    try:
+        return _oneyuan_columns_ok(bodies)
+    except (TypeError, ValueError):  # an unhashable value, a time that is no time
+        return False
+
+
+def _oneyuan_columns_ok(bodies: Sequence[Any]) -> bool:
+    if not bodies or set(map(type, bodies)) != {dict}:
+        return False
+    required, allowed = _keys(_ONEYUAN_FIELDS, ())
+    if not all(required <= shape <= allowed for shape in set(map(frozenset, bodies))):
+        return False
+    column = {name: list(map(operator.itemgetter(name), bodies)) for name in _ONEYUAN_FIELDS}
+    serials = column["serials"]
+    if set(map(type, serials)) != {list} or set(map(len, serials)) != {1}:
+        return False
+    ranges = list(map(_SERIAL_ITEM, serials))
+    if set(map(type, ranges)) != {list} or set(map(len, ranges)) != {3}:
+        return False
+    lots, firsts, lasts = (list(map(operator.itemgetter(i), ranges)) for i in range(3))
+    if not (
+        _distinct_ok(lots, lambda lot: isinstance(lot, str) and bool(LOT_RE.fullmatch(lot)))
+        and set(map(type, firsts)) == {int}
+        and set(map(type, lasts)) == {int}
+        and min(firsts) >= 0
+        and max(lasts) <= MAX_SERIAL
+        and all(map(operator.le, firsts, lasts))
+    ):
+        return False
+    if not (
+        _distinct_ok(column["project"], _project_ok)
+        and _distinct_ok(column["division"], _division_ok)
+        and _distinct_ok(column["seller"], lambda seller: parse_holder(seller) is not None)
+        and _distinct_ok(column["file_sha256"], _sha256_ok)
+    ):
+        return False
+    buyers = column["buyer"]
+    if (
+        set(map(type, buyers)) != {dict}
+        or set(map(frozenset, buyers)) != {_PERSON_KEYS}
+        or set(map(operator.itemgetter("type"), buyers)) != {"person"}
+        or not _lines_match(_BUYER_CODE_LINES, list(map(operator.itemgetter("code"), buyers)))
+    ):
+        return False
+    kgs, fens = column["kg"], column["amount_fen"]
+    yuan = map(operator.floordiv, fens, itertools.repeat(100))
+    if not (
+        _positive_ints(kgs)
+        and _positive_ints(fens)
+        and max(kgs) <= MAX_SAFE_INTEGER
+        and not any(map(operator.mod, fens, itertools.repeat(100)))
+        and all(
+            map(operator.eq, kgs, map(operator.mul, yuan, itertools.repeat(ONE_YUAN_KG_PER_YUAN)))
+        )
+    ):
+        return False
+    if not (
+        _lines_match(_REF_LINES, column["order_id"])
+        and _lines_match(_REF_LINES, column["certificate_no"])
+        and _lines_match(_UTC_LINES, column["paid_at"])
+    ):
+        return False
+    all(map(datetime.fromisoformat, map(_WITHOUT_Z, column["paid_at"])))  # or ValueError
+    return True
 
 
 def parties(body: Mapping[str, Any], postings: Sequence[Any]) -> list[str]:

@@ -29,6 +29,7 @@ KINDS = tuple(
         validate=book.VALIDATORS[name],
         parties=model.parties,
         describe=book.DESCRIPTIONS[name],
+        bodies_ok=book.BODIES_OK.get(name),
     )
     for name in book.KINDS
 )
