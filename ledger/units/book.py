@@ -12,6 +12,7 @@ body names (its CNY postings, for a sale, exactly the total to the seller).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,8 +203,17 @@ class Move:
     to_pledgee: str | None
 
 
+@functools.lru_cache(maxsize=1024)
+def _retiring(holder: str) -> Move:
+    """The move of serials retired by ``holder`` (a frozen record: one per holder)."""
+    return Move(holder, HELD, None, holder, RETIRED, None)
+
+
 def move_of(kind: str, body: Mapping[str, Any]) -> Move:
     """The move a ``units.*`` entry of a moving kind makes (its body validated)."""
+    if kind == ONEYUAN:
+        seller = body["seller"]
+        return _retiring(seller) if type(seller) is str else _retiring.__wrapped__(seller)
     if kind == TRANSFER:
         return Move(body["from"], HELD, None, body["to"], HELD, None)
     if kind == PLEDGE:
@@ -397,11 +407,13 @@ class Book:
                 return [Problem("units.lot_unknown", f"there is no lot {lot_id}")]
             lots[lot_id] = lot
         project = self.projects.get(body["project"])
-        if (
-            project is None
-            or any(lot.project != project.project for lot in lots.values())
-            or body["division"] != project.division
-        ):
+        mismatch = project is None or body["division"] != project.division
+        if not mismatch:
+            for lot in lots.values():
+                if lot.project != project.project:
+                    mismatch = True
+                    break
+        if mismatch:
             return [
                 Problem(
                     "units.project_mismatch",
@@ -414,12 +426,12 @@ class Book:
         move = move_of(kind, body)
         if move.to == move.holder and move.to_state == move.state:
             return [Problem("units.holder", "the serials would stay where they are")]
+        holder, state, pledgee = move.holder, move.state, move.pledgee
+        holdings = self.holdings
         conflicts = [
             c
             for lot_id, first, last in serials
-            for c in self.holdings[lot_id].conflicts(
-                lot_id, first, last, move.holder, move.state, move.pledgee
-            )
+            for c in holdings[lot_id].conflicts(lot_id, first, last, holder, state, pledgee)
         ]
         if conflicts:
             return [self._conflict_problem(kind, move, conflicts, lots)]

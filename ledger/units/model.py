@@ -452,6 +452,11 @@ class LotHoldings:
         """The parts of ``first..last`` not held by ``holder`` in ``state`` (and, when
         pledged, to ``pledgee``): each clipped piece that differs, and each gap (never
         issued)."""
+        i = bisect.bisect_right(self.firsts, first) - 1
+        if i >= 0:  # the usual case: one piece holds them all, as the operation says
+            p = self.pieces[i]
+            if last <= p.last and p.holder == holder and p.state == state and p.pledgee == pledgee:
+                return []
         found = []
         cursor = first
         for p in self.overlapping(first, last):

@@ -517,6 +517,9 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
             codes = vault_service.put_many(conn, vault, BUYER, org, names)
             by_line.update(zip((p.line for p in mine), codes, strict=True))
         drafts = [anchor_draft(sha256, len(data), f"一元碳汇购买记录（{len(new)} 笔）", actor)]
+        # Purchases of the same amount from the same seller's lot carry the same postings:
+        # each such set is worked out once (postings are immutable).
+        postings_of: dict[tuple, tuple[Posting, ...]] = {}
         for p, serials in new:
             project = projects[p.project]
             body = {
@@ -532,7 +535,11 @@ def _import(engine, vault, data, sha256, actor, within, progress, now) -> Import
                 "paid_at": p.paid_at,
                 "file_sha256": sha256,
             }
-            postings = tuple(starmap(Posting, book.postings_for(book.ONEYUAN, body, lots)))
+            key = (project.owner, serials[0][0], book.kg_of(serials, lots), p.amount_fen)
+            postings = postings_of.get(key)
+            if postings is None:
+                legs = book.postings_for(book.ONEYUAN, body, lots)
+                postings = postings_of[key] = tuple(starmap(Posting, legs))
             drafts.append(EntryDraft(book.ONEYUAN, body, actor, postings))
         for start in range(0, len(drafts), APPEND_CHUNK):
             tx.append(drafts[start : start + APPEND_CHUNK])
