@@ -251,6 +251,7 @@ def read_purchases(
     purchases: list[Purchase] = []
     bad_projects: list[tuple[int, str]] = []
     first_line: dict[str, int] = {}
+    names: dict[str, str] = {}
     line = 1
     try:
         for n, row in enumerate(rows):
@@ -259,7 +260,7 @@ def read_purchases(
                 progress("checking", line, total)
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            purchase, problems = _check_line(start, row, at, clock, first_line)
+            purchase, problems = _check_line(start, row, at, clock, first_line, names)
             if purchase is not None:
                 purchases.append(purchase)
             elif len(row) == len(HEADER) and all(p.code != "project" for p in problems):
@@ -278,7 +279,10 @@ def _check_line(
     at: Mapping[str, int],
     now: datetime,
     first_line: dict[str, int],
+    names: dict[str, str],
 ) -> tuple[Purchase | None, list[BadLine]]:
+    """A line's purchase, or its problems. ``first_line`` is where each order id was first
+    seen, ``names`` the buyers' names normalised so far (each name given is checked once)."""
     if len(row) != len(HEADER):
         return None, [BadLine(line, "columns", {"count": len(row)})]
     v = {name: row[i].strip() for name, i in at.items()}
@@ -319,10 +323,12 @@ def _check_line(
             problems.append(BadLine(line, problem.code, problem.params))
     name = None
     if v["buyer"]:
-        try:
-            name = normalise(NAME, v["buyer"]).display
-        except ValidationError:
-            later.append(BadLine(line, "bad_value", {"column": "buyer"}))
+        name = names.get(v["buyer"])
+        if name is None:
+            try:
+                name = names[v["buyer"]] = normalise(NAME, v["buyer"]).display
+            except ValidationError:
+                later.append(BadLine(line, "bad_value", {"column": "buyer"}))
     cert = v["certificate_no"]
     if cert and not _ORDER.fullmatch(cert):
         later.append(BadLine(line, "bad_value", {"column": "certificate_no"}))

@@ -71,12 +71,23 @@ def _field_rows(
     """The ``vault_field`` rows (in :data:`_FIELD_COLUMNS` order) of ``(code, field, value)``
     of records owned by ``owner_org``: each value validated, sealed under a fresh nonce and
     hashed for look-up."""
-    normalised = [(code, name, normalise(name, value)) for code, name, value in values]
-    sealed = vault.seal_many(owner_org, [(code, name, n.display) for code, name, n in normalised])
-    key_id, lookup_hash = vault.key_id, vault.lookup_hash
+    lookup_hash = vault.lookup_hash
+    # A value given again (two buyers of one name) is validated and hashed once.
+    known: dict[tuple[str, str], tuple[str, bytes]] = {}
+    normalised = []
+    for code, name, value in values:
+        found = known.get((name, value)) if type(value) is str else None
+        if found is None:
+            n = normalise(name, value)
+            found = (n.display, lookup_hash(name, n.key))
+            if type(value) is str:
+                known[name, value] = found
+        normalised.append((code, name, found))
+    sealed = vault.seal_many(owner_org, [(code, name, d) for code, name, (d, _) in normalised])
+    key_id = vault.key_id
     return [
-        (code, name, key_id, nonce, ciphertext, lookup_hash(name, n.key))
-        for (code, name, n), (nonce, ciphertext) in zip(normalised, sealed, strict=True)
+        (code, name, key_id, nonce, ciphertext, lookup)
+        for (code, name, (_, lookup)), (nonce, ciphertext) in zip(normalised, sealed, strict=True)
     ]
 
 
