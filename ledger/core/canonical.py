@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -140,6 +143,49 @@ def astral_free(data: bytes) -> bool:
     lead byte 0xF0-0xF4). Then ordering keys by code point, as orjson does, is ordering them by
     UTF-16 unit, as RFC 8785 does, so orjson's sorted output is the canonical form."""
     return data.isascii() or _ASTRAL_LEAD.search(data) is None
+
+
+_PLAIN_TYPES = frozenset({str, int, dict, list, tuple, bool, type(None)})
+
+
+def all_plain(values: Sequence[Any]) -> bool:
+    """True only when :func:`check_json` accepts every one of ``values`` and finds no object
+    key outside the Basic Multilingual Plane: the values of a batch tested together, a type at
+    a time (the strings joined, the integers' extremes), the values of objects a key at a time
+    and the items of arrays together. False also for what it does not take up (a subclass of
+    a JSON type, a key that is not ASCII): then :func:`check_json`, value by value, says what
+    it finds."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN_TYPES:
+        return False
+    for kind in kinds:
+        same = values if len(kinds) == 1 else [v for v in values if type(v) is kind]
+        if kind is str:
+            text = "".join(same)
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")  # a lone surrogate cannot be encoded
+                except UnicodeEncodeError:
+                    return False
+        elif kind is int:
+            if min(same) < -MAX_SAFE_INTEGER or max(same) > MAX_SAFE_INTEGER:
+                return False
+        elif kind is dict:
+            if not _all_plain_dicts(same):
+                return False
+        elif (kind is list or kind is tuple) and not all_plain(list(chain.from_iterable(same))):
+            return False
+    return True
+
+
+def _all_plain_dicts(objects: Sequence[dict]) -> bool:
+    shapes = set(map(tuple, objects))  # the key sequences
+    keys = set(chain.from_iterable(shapes))
+    if not set(map(type, keys)) <= {str} or not "".join(keys).isascii():
+        return False
+    if len(shapes) == 1:
+        return all(all_plain(list(map(itemgetter(key), objects))) for key in keys)
+    return all(all_plain([o[key] for o in objects if key in o]) for key in keys)
 
 
 def check_json(value: Any) -> bool:

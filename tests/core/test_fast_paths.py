@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from ledger.community.services import Member
 from ledger.core.canonical import (
     MAX_SAFE_INTEGER,
+    all_plain,
     check_json,
     is_ledger_value,
     is_plain,
@@ -130,6 +131,32 @@ ledger_like = st.recursive(
 )
 
 
+def _accepts(value) -> bool:
+    """check_json accepts ``value`` and finds no key outside the BMP."""
+    try:
+        return not check_json(value)
+    except ValidationError:
+        return False
+
+
+tricky = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.sampled_from([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER, 1.5, Decimal(1), b"x", "\ud800"])
+    | st.text(st.sampled_from(["a", "碳", "\U0001f332", "\ud83c", "\udf32", "\x00"]), max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(
+            st.sampled_from(["a", "b", "碳", "\U0001f332", "\ud800", 1, None]), inner, max_size=3
+        )
+        | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2).map(MappingProxyType)
+    ),
+    max_leaves=10,
+)
+
+
 @given(ledger_like)
 @SETTINGS
 def test_is_ledger_value_is_check_json_silent(value):
@@ -139,6 +166,31 @@ def test_is_ledger_value_is_check_json_silent(value):
     except ValidationError:
         accepted = False
     assert is_ledger_value(value) == accepted
+
+
+@given(st.lists(tricky, max_size=5))
+@SETTINGS
+def test_all_plain_is_check_json_of_each(values):
+    if all_plain(values):
+        assert all(_accepts(v) for v in values)
+    if all(type(v) is not float for v in values) and all(_accepts(v) for v in values):
+        # what it does not take up: subclasses and non-ASCII keys
+        assert all_plain(values) or any(
+            isinstance(v, MappingProxyType) or not json.dumps(v, default=str).isascii()
+            for v in values
+        )
+
+
+def test_all_plain_takes_up_the_bodies_of_an_import():
+    bodies = [
+        {"serials": [["L1", i, i + 4]], "buyer": {"type": "person", "code": "B-1"}, "n": i}
+        for i in range(50)
+    ]
+    assert all_plain(bodies)
+    assert not all_plain([*bodies, {"n": 2**53}])
+    assert not all_plain([*bodies, {"serials": [["L1", 1.0, 2]]}])
+    assert not all_plain([*bodies, {"t": "碳\ud800"}])
+    assert all_plain([*bodies, {"t": "碳"}, {"t": ["\U0001f332"]}])
 
 
 odd = st.one_of(
@@ -349,3 +401,46 @@ account_like = st.one_of(
 @SETTINGS
 def test_the_account_pattern_accepts_what_it_always_accepted(name):
     assert bool(ACCOUNT_RE.match(name)) == bool(CAPTURING_ACCOUNT_RE.match(name))
+
+
+def _rules(batch) -> list:
+    return [
+        (e.code, e.message)
+        for i, d in enumerate(batch)
+        for rule in RULES
+        for e in rule(d, f"entry {i}")
+    ]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["Assets:A", "Liabilities:B"]),
+                st.sampled_from(["CNY", "CO2E"]),
+                st.sampled_from([1, -1, 7, -7, MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER]),
+            ),
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@SETTINGS
+def test_a_batch_passes_only_when_every_draft_balances(legs_of):
+    batch = [
+        EntryDraft("test.note", {"i": i}, "a", tuple(Posting(*leg) for leg in legs))
+        for i, legs in enumerate(legs_of)
+    ]
+    assert [(e.code, e.message) for e in validate_drafts(batch)] == _rules(batch)
+
+
+def test_drafts_that_balance_only_together_are_refused():
+    plus = EntryDraft("test.note", {}, "a", (Posting("Assets:A", "CNY", 7),))
+    minus = EntryDraft("test.note", {}, "a", (Posting("Assets:A", "CNY", -7),))
+    across = EntryDraft(
+        "test.note", {}, "a", (Posting("Assets:A", "CNY", 7), Posting("Assets:A", "CO2E", -7))
+    )
+    for batch in ([plus, minus], [across], [minus, across, plus]):
+        assert validate_drafts(batch)
+        assert [(e.code, e.message) for e in validate_drafts(batch)] == _rules(batch)
