@@ -26,11 +26,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import starmap
+from operator import methodcaller
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -104,6 +107,11 @@ _KG = re.compile(r"\d{1,15}")
 _ORDER = re.compile(r"[!-~]{1,64}")
 _BEIJING_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _BEIJING_OFFSET = timedelta(hours=8)
+#: The patterns above for a column's values joined by newlines (see :func:`_matches_each`).
+_WHOLE_YUAN_LINES = re.compile(rf"(?:{_WHOLE_YUAN.pattern}\n)*")
+_KG_LINES = re.compile(rf"(?:{_KG.pattern}\n)*")
+_ORDER_LINES = re.compile(rf"(?:{_ORDER.pattern}\n)*")
+_BEIJING_TIME_LINES = re.compile(rf"(?:{_BEIJING_TIME.pattern}\n)*")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 CHECK_EVERY = 2000
 #: Purchases appended at a time: while the rows of one part are written (on SQLite by a
@@ -248,6 +256,13 @@ def read_purchases(
         )
         return [], bad, []
     at = {name: header.index(name) for name in HEADER}
+    if broken is None:
+        plain = _read_plain(text, at, clock)
+        if plain is not None:
+            if progress is not None:
+                for n in range(0, len(plain), CHECK_EVERY):
+                    progress("checking", n + 2, total)
+            return plain, [], []
     purchases: list[Purchase] = []
     bad_projects: list[tuple[int, str]] = []
     first_line: dict[str, int] = {}
@@ -271,6 +286,69 @@ def read_purchases(
     if not purchases and not bad:
         bad.append(BadLine(2, "no_rows", {}))
     return purchases, bad, bad_projects
+
+
+def _matches_each(pattern: re.Pattern, values: list[str]) -> bool:
+    """Whether ``pattern`` (of :data:`_ORDER_LINES`' form) matches each of ``values``."""
+    text = "\n".join(values) + "\n"
+    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
+
+
+def _read_plain(text: str, at: Mapping[str, int], now: datetime) -> list[Purchase] | None:
+    """The purchases of a file whose lines are all good, checked a column at a time, for the
+    usual file: no quotes, carriage returns, NUL characters or blank lines (so each line is a
+    row, its values between commas), times in Beijing time. None for any other file, and when
+    any line is bad: then :func:`_check_line` reads the lines one by one and names every bad
+    line. What it returns is what :func:`_check_line` makes of each line."""
+    if '"' in text or "\r" in text or "\x00" in text:
+        return None
+    lines = text.split("\n")[1:]
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line
+    rows = list(map(methodcaller("split", ","), lines))
+    if not rows or set(map(len, rows)) != {len(HEADER)}:
+        return None
+    columns = list(zip(*rows, strict=True))
+    v = {name: list(map(str.strip, columns[i])) for name, i in at.items()}
+    if not all(map(all, v.values())):
+        return None  # an empty value
+    amounts, kgs, orders, certs = v["amount_yuan"], v["kg"], v["order_id"], v["certificate_no"]
+    if not (
+        _matches_each(_WHOLE_YUAN_LINES, amounts)
+        and _matches_each(_KG_LINES, kgs)
+        and _matches_each(_ORDER_LINES, orders)
+        and _matches_each(_ORDER_LINES, certs)
+        and _matches_each(_BEIJING_TIME_LINES, v["paid_at"])
+        and len(set(orders)) == len(orders)
+        and all(map(model.PROJECT_RE.fullmatch, set(v["project_code"])))
+    ):
+        return None
+    if any("." in a for a in amounts):
+        yuan = [int(a.split(".")[0]) for a in amounts]
+    else:
+        yuan = list(map(int, amounts))
+    kg = list(map(int, kgs))
+    per_yuan = itertools.repeat(model.ONE_YUAN_KG_PER_YUAN)
+    if 0 in yuan or kg != list(map(operator.mul, yuan, per_yuan)):
+        return None
+    try:
+        moments = list(map(datetime.fromisoformat, v["paid_at"]))
+    except ValueError:
+        return None
+    utc = list(map(operator.sub, moments, itertools.repeat(_BEIJING_OFFSET)))
+    if max(utc) > now:
+        return None
+    paid_at = list(map(operator.add, map(datetime.isoformat, utc), itertools.repeat("Z")))
+    names: dict[str, str] = {}
+    try:
+        for buyer in set(v["buyer"]):
+            names[buyer] = normalise(NAME, buyer).display
+    except ValidationError:
+        return None
+    buyers = list(map(names.__getitem__, v["buyer"]))
+    fen = list(map(operator.mul, yuan, itertools.repeat(100)))
+    numbers = range(2, len(rows) + 2)
+    return list(map(Purchase, numbers, orders, paid_at, buyers, fen, kg, certs, v["project_code"]))
 
 
 def _check_line(
