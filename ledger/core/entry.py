@@ -413,6 +413,18 @@ def make_entry(seq: int, draft: EntryDraft, time: str, prev: bytes) -> Entry:
 
 
 _SORTED = orjson.OPT_SORT_KEYS
+_UNSEEN: Any = object()
+
+
+def _plain_postings(postings: Iterable[Posting]) -> list[dict[str, Any]] | None:
+    """The leaf's list of ``postings``, or None unless each field has the exact type."""
+    out = []
+    for p in postings:
+        account, commodity, amount = p.account, p.commodity, p.amount
+        if type(account) is not str or type(commodity) is not str or type(amount) is not int:
+            return None
+        out.append({"account": account, "commodity": commodity, "amount": amount})
+    return out
 
 
 def seal_entries(
@@ -440,22 +452,18 @@ def seal_entries(
         and first_seq >= 0
         and first_seq + len(drafts) - 1 <= MAX_SAFE_INTEGER
     )
+    # The postings of each tuple of them in the batch, as the leaf writes them (or None when
+    # a type is not plain): drafts of an import share their postings.
+    legs_of: dict[int, list | None] = {}
     for offset, draft in enumerate(drafts):
         seq = first_seq + offset
         leaf = None
         body, actor = draft.body, draft.actor
         if plain and type(body) is dict and type(actor) is str:
-            postings = []
-            for p in draft.postings:
-                account, commodity, amount = p.account, p.commodity, p.amount
-                if (
-                    type(account) is not str
-                    or type(commodity) is not str
-                    or type(amount) is not int
-                ):
-                    break
-                postings.append({"account": account, "commodity": commodity, "amount": amount})
-            else:
+            postings = legs_of.get(id(draft.postings), _UNSEEN)
+            if postings is _UNSEEN:
+                postings = legs_of[id(draft.postings)] = _plain_postings(draft.postings)
+            if postings is not None:
                 try:
                     leaf = orjson.dumps(
                         {

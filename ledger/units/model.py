@@ -265,8 +265,14 @@ def valid_utc(value: object) -> bool:
 def beijing_date(utc: str) -> str:
     """The Beijing calendar date of a UTC time ``YYYY-MM-DDTHH:MM:SSZ`` (UTC+8 all year:
     from 16:00 UTC it is the next day)."""
-    day = date.fromisoformat(utc[:10])
-    return (day + timedelta(days=1)).isoformat() if utc[11:13] >= "16" else utc[:10]
+    return _beijing_date(utc[:10], utc[11:13] >= "16")
+
+
+@functools.lru_cache(maxsize=4096)
+def _beijing_date(day: str, next_day: bool) -> str:
+    """``day`` (a date, else ValueError), or the day after it."""
+    first = date.fromisoformat(day)
+    return (first + timedelta(days=1)).isoformat() if next_day else day
 
 
 # --- serial ranges --------------------------------------------------------------------------

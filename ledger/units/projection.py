@@ -280,8 +280,13 @@ class UnitsProjector:
         book, loaded = _load(conn, entries)
         projects, lots, sales = [], [], []
         names: dict[str, tuple[str, int]] = {}
+        legs_of: dict[int, list[tuple]] = {}  # entries of an import share their postings
         for e in entries:
-            legs = [(p.account, p.commodity, p.amount) for p in e.postings]
+            legs = legs_of.get(id(e.postings))
+            if legs is None:
+                legs = legs_of[id(e.postings)] = [
+                    (p.account, p.commodity, p.amount) for p in e.postings
+                ]
             problems = book.apply(e.seq, e.kind, e.body, legs)
             if problems:
                 raise refusal(problems[0], book.lots)
