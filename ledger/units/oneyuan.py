@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import starmap
 from operator import methodcaller
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
@@ -146,10 +146,10 @@ class BadLine:
         return self.line, REASONS.index(CLASS_OF[self.code])
 
 
-@dataclass(frozen=True, slots=True)
-class Purchase:
+class Purchase(NamedTuple):
     """A good line: ``paid_at`` in UTC (``YYYY-MM-DDTHH:MM:SSZ``), amounts in fen and kg,
-    ``buyer`` the name as it will be stored in the vault."""
+    ``buyer`` the name as it will be stored in the vault. (A named tuple: a file makes one
+    per line, and a tuple is made in a quarter of the time of a frozen dataclass.)"""
 
     line: int
     order_id: str
