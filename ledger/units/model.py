@@ -188,6 +188,7 @@ def pledged_account(holder: str) -> str:
     return holder + PLEDGED
 
 
+@functools.lru_cache(maxsize=4096)
 def income_account(holder: str) -> str:
     """The income account a holder's carbon sales are balanced against:
     ``Assets:Village:X:Collective`` → ``Income:Village:X:CarbonSales``, otherwise
@@ -203,6 +204,7 @@ def issued_account(programme: str) -> str:
     return f"Equity:Issued:{PROGRAMMES[programme].account}"
 
 
+@functools.lru_cache(maxsize=64)
 def retired_account(programme: str) -> str:
     """The programme's retirement sink (its balance is everything retired)."""
     return f"Expenses:Retired:{PROGRAMMES[programme].account}"
@@ -461,7 +463,12 @@ class LotHoldings:
         i = bisect.bisect_right(self.firsts, first) - 1
         if i >= 0:  # the usual case: one piece holds them all, as the operation says
             p = self.pieces[i]
-            if last <= p.last and p.holder == holder and p.state == state and p.pledgee == pledgee:
+            if (
+                first <= last <= p.last
+                and p.holder == holder
+                and p.state == state
+                and p.pledgee == pledgee
+            ):
                 return []
         found = []
         cursor = first
@@ -482,6 +489,17 @@ class LotHoldings:
         """Put serials ``first..last`` (all present: check :meth:`conflicts` first) with
         ``holder`` in ``state`` by entry ``seq``: the pieces they overlap are replaced by what
         is left of them on either side and one new piece."""
+        i = bisect.bisect_right(self.firsts, first) - 1
+        if i >= 0 and first <= last <= self.pieces[i].last:  # the usual case: in one piece
+            p = self.pieces[i]
+            new = [Piece(first, last, holder, state, pledgee, seq)]
+            if p.first < first:
+                new.insert(0, Piece(p.first, first - 1, p.holder, p.state, p.pledgee, p.seq))
+            if p.last > last:
+                new.append(Piece(last + 1, p.last, p.holder, p.state, p.pledgee, p.seq))
+            self.pieces[i : i + 1] = new
+            self.firsts[i : i + 1] = [q.first for q in new]
+            return
         i, j = self._span(first, last)
         cut = self.pieces[i:j]
         new = []

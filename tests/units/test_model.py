@@ -201,3 +201,20 @@ def test_beijing_dates_of_utc_times():
     assert model.beijing_date("2024-12-31T15:59:59Z") == "2024-12-31"
     assert model.beijing_date("2024-12-31T16:00:00Z") == "2025-01-01"
     assert model.beijing_date("2024-02-28T16:30:00Z") == "2024-02-29"
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 60), st.integers(0, 20), st.sampled_from("AB")), max_size=8),
+    st.integers(1, 60),
+    st.integers(0, 20),
+    st.sampled_from("AB"),
+)
+def test_conflicts_are_the_serials_held_otherwise(moves, first, length, holder):
+    h = LotHoldings([Piece(1, 60, "A", "held", None, 0)])
+    for seq, (f, n, who) in enumerate(moves, 1):
+        h.move(f, min(60, f + n), who, "held", None, seq)
+    last = min(60, first + length)
+    found = h.conflicts("L", first, last, holder, "held", None)
+    others = [n for c in found for n in range(c.first, c.last + 1)]
+    expected = [n for p in h.pieces for n in range(p.first, p.last + 1) if p.holder != holder]
+    assert others == [n for n in expected if first <= n <= last]
