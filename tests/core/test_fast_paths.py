@@ -176,7 +176,8 @@ def test_all_plain_is_check_json_of_each(values):
     if all(type(v) is not float for v in values) and all(_accepts(v) for v in values):
         # what it does not take up: subclasses and non-ASCII keys
         assert all_plain(values) or any(
-            isinstance(v, MappingProxyType) or not json.dumps(v, default=str).isascii()
+            isinstance(v, MappingProxyType)
+            or not json.dumps(v, default=str, ensure_ascii=False).isascii()
             for v in values
         )
 
