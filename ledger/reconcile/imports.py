@@ -45,8 +45,11 @@ from ledger.storage.db import read_transaction, sqlite_page_cache, write_transac
 IMPORT_KIND = "reconcile.import"
 RETIREMENT = RegistryRetirementRow.__table__
 IMPORT = ReconcileImport.__table__
-#: Rows written at a time (a multiple of :data:`SQLITE_ROWS`).
-CHUNK = 6000
+#: Rows written at a time (a multiple of :data:`SQLITE_ROWS`). On PostgreSQL each chunk costs a
+#: probe, a COPY and the writer taking the interpreter back from the reader several times, so
+#: fewer, larger chunks leave the reader more of it (a million rows: 0.25 → 0.27–0.29 of the
+#: csv module's speed from 6,000 to 24,000 rows a chunk); SQLite did not mind.
+CHUNK = 24_000
 #: SQLite's page cache while an import writes (KiB): the unique index of row digests takes
 #: its rows in random order, and a cache that holds it saves rereading its pages.
 SQLITE_CACHE_KIB = 256 * 1024
