@@ -50,8 +50,9 @@ IMPORT = ReconcileImport.__table__
 #: fewer, larger chunks leave the reader more of it (a million rows: 0.25 → 0.27–0.29 of the
 #: csv module's speed from 6,000 to 24,000 rows a chunk); SQLite did not mind.
 CHUNK = 24_000
-#: SQLite's page cache while an import writes (KiB): the unique index of row digests takes
-#: its rows in random order, and a cache that holds it saves rereading its pages.
+#: SQLite's page cache while an import writes (KiB): the unique index takes rows in the order
+#: of their serials, which an export need not follow, and a cache that holds the index saves
+#: rereading its pages.
 SQLITE_CACHE_KIB = 256 * 1024
 #: SQLite: the most rows one INSERT statement writes (the driver lets go of the interpreter
 #: once per statement; the writer then waits for the reader to let go of it in turn).
