@@ -1118,23 +1118,27 @@ _ONEYUAN_FIELDS = (
     "certificate_no", "paid_at", "file_sha256",
 )  # fmt: skip
 _PERSON_KEYS = frozenset({"type", "code"})
-#: A column's values joined by newlines (and one after the last): each value matches the
-#: pattern exactly when the whole text matches this, given as many newlines as values (so no
-#: value holds one) and a pattern that matches no newline.
-_BUYER_CODE_LINES = re.compile(rf"(?:{BUYER_CODE_RE.pattern}\n)*")
-_REF_LINES = re.compile(rf"(?:{_REF_RE.pattern}\n)*")
-_UTC_LINES = re.compile(rf"(?:{_UTC_RE.pattern}\n)*")
-_SERIAL_ITEM = operator.itemgetter(0)
-_WITHOUT_Z = operator.itemgetter(slice(0, 19))
 
 
-def _lines_match(pattern: re.Pattern, values: list) -> bool:
-    """Whether every value of ``values`` is a ``str`` that ``pattern`` fully matches, for a
-    ``pattern`` of :data:`_REF_LINES`' form."""
+def each_line(pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` (which must match no newline) over a column's values written a line each,
+    for :func:`matches_each_line`."""
+    return re.compile(rf"(?:{pattern.pattern}\n)*")
+
+
+def matches_each_line(lines_pattern: re.Pattern, values: Sequence[Any]) -> bool:
+    """Whether every one of ``values`` is a ``str`` that the pattern ``lines_pattern`` was
+    made from (:func:`each_line`) matches whole: one match over the values joined by newlines,
+    one after the last. As many newlines as values means no value holds one."""
     if set(map(type, values)) != {str}:
         return False
     text = "\n".join(values) + "\n"
-    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
+    return text.count("\n") == len(values) and lines_pattern.fullmatch(text) is not None
+
+
+_BUYER_CODE_LINES, _REF_LINES, _UTC_LINES = map(each_line, (BUYER_CODE_RE, _REF_RE, _UTC_RE))
+_SERIAL_ITEM = operator.itemgetter(0)
+_WITHOUT_Z = operator.itemgetter(slice(0, 19))
 
 
 def _distinct_ok(values: Iterable[Any], ok) -> bool:
@@ -1205,7 +1209,7 @@ def _oneyuan_columns_ok(bodies: Sequence[Any]) -> bool:
         set(map(type, buyers)) != {dict}
         or set(map(frozenset, buyers)) != {_PERSON_KEYS}
         or set(map(operator.itemgetter("type"), buyers)) != {"person"}
-        or not _lines_match(_BUYER_CODE_LINES, list(map(operator.itemgetter("code"), buyers)))
+        or not matches_each_line(_BUYER_CODE_LINES, list(map(operator.itemgetter("code"), buyers)))
     ):
         return False
     kgs, fens = column["kg"], column["amount_fen"]
@@ -1221,9 +1225,9 @@ def _oneyuan_columns_ok(bodies: Sequence[Any]) -> bool:
     ):
         return False
     if not (
-        _lines_match(_REF_LINES, column["order_id"])
-        and _lines_match(_REF_LINES, column["certificate_no"])
-        and _lines_match(_UTC_LINES, column["paid_at"])
+        matches_each_line(_REF_LINES, column["order_id"])
+        and matches_each_line(_REF_LINES, column["certificate_no"])
+        and matches_each_line(_UTC_LINES, column["paid_at"])
     ):
         return False
     all(map(datetime.fromisoformat, map(_WITHOUT_Z, column["paid_at"])))  # or ValueError

@@ -107,11 +107,10 @@ _KG = re.compile(r"\d{1,15}")
 _ORDER = re.compile(r"[!-~]{1,64}")
 _BEIJING_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _BEIJING_OFFSET = timedelta(hours=8)
-#: The patterns above for a column's values joined by newlines (see :func:`_matches_each`).
-_WHOLE_YUAN_LINES = re.compile(rf"(?:{_WHOLE_YUAN.pattern}\n)*")
-_KG_LINES = re.compile(rf"(?:{_KG.pattern}\n)*")
-_ORDER_LINES = re.compile(rf"(?:{_ORDER.pattern}\n)*")
-_BEIJING_TIME_LINES = re.compile(rf"(?:{_BEIJING_TIME.pattern}\n)*")
+#: The patterns above over a column's values a line each (see :func:`model.matches_each_line`).
+_WHOLE_YUAN_LINES, _KG_LINES, _ORDER_LINES, _BEIJING_TIME_LINES = map(
+    model.each_line, (_WHOLE_YUAN, _KG, _ORDER, _BEIJING_TIME)
+)
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 CHECK_EVERY = 2000
 #: Purchases appended at a time: while the rows of one part are written (on SQLite by a
@@ -288,12 +287,6 @@ def read_purchases(
     return purchases, bad, bad_projects
 
 
-def _matches_each(pattern: re.Pattern, values: list[str]) -> bool:
-    """Whether ``pattern`` (of :data:`_ORDER_LINES`' form) matches each of ``values``."""
-    text = "\n".join(values) + "\n"
-    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
-
-
 def _read_plain(text: str, at: Mapping[str, int], now: datetime) -> list[Purchase] | None:
     """The purchases of a file whose lines are all good, checked a column at a time, for the
     usual file: no quotes, carriage returns, NUL characters or blank lines (so each line is a
@@ -314,11 +307,11 @@ def _read_plain(text: str, at: Mapping[str, int], now: datetime) -> list[Purchas
         return None  # an empty value
     amounts, kgs, orders, certs = v["amount_yuan"], v["kg"], v["order_id"], v["certificate_no"]
     if not (
-        _matches_each(_WHOLE_YUAN_LINES, amounts)
-        and _matches_each(_KG_LINES, kgs)
-        and _matches_each(_ORDER_LINES, orders)
-        and _matches_each(_ORDER_LINES, certs)
-        and _matches_each(_BEIJING_TIME_LINES, v["paid_at"])
+        model.matches_each_line(_WHOLE_YUAN_LINES, amounts)
+        and model.matches_each_line(_KG_LINES, kgs)
+        and model.matches_each_line(_ORDER_LINES, orders)
+        and model.matches_each_line(_ORDER_LINES, certs)
+        and model.matches_each_line(_BEIJING_TIME_LINES, v["paid_at"])
         and len(set(orders)) == len(orders)
         and all(map(model.PROJECT_RE.fullmatch, set(v["project_code"])))
     ):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,13 @@ from hypothesis import strategies as st
 from ledger.core.entry import EntryDraft
 from ledger.platform.registry import registry
 from ledger.units.book import ONEYUAN
-from ledger.units.model import MAX_SAFE_INTEGER, oneyuan_bodies_ok, validate_oneyuan
+from ledger.units.model import (
+    MAX_SAFE_INTEGER,
+    each_line,
+    matches_each_line,
+    oneyuan_bodies_ok,
+    validate_oneyuan,
+)
 
 SETTINGS = settings(max_examples=400, deadline=None, database=None)
 
@@ -171,3 +178,12 @@ def test_amounts_must_be_positive_whole_yuan():
         bodies = [body(0), {**body(1), "kg": kg, "amount_fen": fen}]
         assert validate_oneyuan(bodies[1], "x") != []
         assert not oneyuan_bodies_ok(bodies)
+
+
+def test_values_match_a_line_each_only_each_whole_and_on_its_own():
+    refs = each_line(re.compile(r"[A-Z]{2}\d"))
+    assert matches_each_line(refs, ["AB1", "CD2"])
+    assert not matches_each_line(refs, ["AB1", "CD"])  # one does not match
+    assert not matches_each_line(refs, ["AB1\nCD2"])  # one value holding two lines
+    assert not matches_each_line(refs, ["AB1\nCD2", "EF3", ""])  # ... with an empty one beside
+    assert not matches_each_line(refs, ["AB1", 5])  # not a str
