@@ -35,7 +35,7 @@ from ledger.core.hashing import HASH_SIZE
 from ledger.core.merkle import CompactRange
 from ledger.platform.memory import without_gc
 from ledger.platform.registry import SALT_KEY, Registry, registry
-from ledger.services.bulk import insert_many
+from ledger.services.bulk import blob_type, insert_many
 from ledger.services.clock import utc_now
 from ledger.storage.db import LOCKED as _LOCKED
 from ledger.storage.db import write_transaction
@@ -164,26 +164,16 @@ def append(
     tree = CompactRange(head.size, head.frontier)
     levels = tree.append_many([e.leaf_hash for e in entries])
 
-    if conn.dialect.name == "sqlite":
-        # The same BLOBs, bound as bytearrays: the driver binds that type directly, while
-        # bytes it first looks up among its adapters (dearer than the copy).
-        blob = bytearray
-        rows = [
-            (log, e.seq, e.kind, e.time, e.actor, blob(e.prev), blob(e.leaf), blob(e.leaf_hash))
-            for e in entries
-        ]
-        nodes = [
-            (log, level, idx, blob(h))
-            for level, hashes in enumerate(levels, 1)
-            for idx, h in enumerate(hashes, head.size >> level)
-        ]
-    else:
-        rows = [(log, e.seq, e.kind, e.time, e.actor, e.prev, e.leaf, e.leaf_hash) for e in entries]
-        nodes = [
-            (log, level, idx, h)
-            for level, hashes in enumerate(levels, 1)
-            for idx, h in enumerate(hashes, head.size >> level)
-        ]
+    blob = blob_type(conn)
+    rows = [
+        (log, e.seq, e.kind, e.time, e.actor, blob(e.prev), blob(e.leaf), blob(e.leaf_hash))
+        for e in entries
+    ]
+    nodes = [
+        (log, level, idx, blob(h))
+        for level, hashes in enumerate(levels, 1)
+        for idx, h in enumerate(hashes, head.size >> level)
+    ]
     insert_many(conn, _INSERT_ENTRY, _ENTRY_ROW, rows)
     insert_many(
         conn,

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy import update as sql_update
 
 from ledger.core.errors import ConflictError, LedgerError, NotFoundError, ValidationError
-from ledger.services.bulk import insert_many
+from ledger.services.bulk import blob_type, insert_many
 from ledger.services.clock import utc_now
 from ledger.storage.db import among
 from ledger.vault.crypto import Vault
@@ -187,9 +187,8 @@ def put_many(
     )
     # In key order: the database fills its index pages in turn instead of all over.
     field_rows.sort()
-    if conn.dialect.name == "sqlite":  # the driver binds a bytearray as it is, bytes not
-        blob = bytearray
-        field_rows = [(c, f, k, blob(n), blob(s), blob(h)) for c, f, k, n, s, h in field_rows]
+    blob = blob_type(conn)
+    field_rows = [(c, f, k, blob(n), blob(s), blob(h)) for c, f, k, n, s, h in field_rows]
     records = sorted((code, kind, owner_org, now, now) for code in codes)
     insert_many(conn, _INSERT_RECORD, _RECORD_COLUMNS, records)
     insert_many(conn, _INSERT_FIELD, _FIELD_COLUMNS, field_rows)

@@ -33,6 +33,7 @@ from ledger.services.bulk import (
     SQLITE_FEW_ROWS,
     SQLITE_ROWS,
     VALUES_MAX_ROWS,
+    blob_type,
     insert_many,
     write_behind,
 )
@@ -255,3 +256,13 @@ def test_the_log_stores_its_hashes_and_leaves_as_blobs_of_their_bytes(engine):
     assert [tuple(row) for row in stored] == [(e.prev, e.leaf, e.leaf_hash) for e in entries]
     assert all(type(v) is bytes for row in stored for v in row)
     assert len(nodes) == 3 and all(type(h) is bytes and len(h) == 32 for h in nodes)
+
+
+def test_blobs_are_passed_as_bytearrays_on_sqlite_and_as_they_are_elsewhere(engine):
+    with engine.connect() as conn:
+        blob = blob_type(conn)
+    digest = bytes(range(32))
+    if engine.dialect.name == "sqlite":
+        assert blob is bytearray and blob(digest) == digest
+    else:
+        assert blob is bytes and blob(digest) is digest
