@@ -57,7 +57,6 @@ ALLOC_T = CommunityAllocation.__table__
 BATCH_T = CommunityBatch.__table__
 PAY_T = CommunityPayment.__table__
 BALANCE_T = AccountBalance.__table__
-_new_tuple = tuple.__new__
 
 
 def today() -> str:
@@ -134,11 +133,7 @@ class Member:
     low_income: bool
 
     def basis(self) -> HouseholdBasis:
-        # HouseholdBasis(...) without its Python-level __new__: the same tuple.
-        return _new_tuple(
-            HouseholdBasis,
-            (self.household, self.members, Decimal(self.area_mu), self.low_income),
-        )
+        return HouseholdBasis(self.household, self.members, Decimal(self.area_mu), self.low_income)
 
 
 @dataclass(frozen=True)
