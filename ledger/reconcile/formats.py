@@ -25,8 +25,8 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import IO
 
 from ledger.reconcile.model import (
@@ -69,7 +69,7 @@ VintageReader = Callable[[tuple[str, ...], tuple[str, ...]], str]
 #: ``batch(values, date_formats)`` → ``(blocks, starts, ends, vintages)`` of many rows at
 #: once, read column by column (``values[f]`` the column of field ``f`` of :data:`FIELDS`, its
 #: serials and projects stripped), or None when any row is not plain (then each is read on its
-#: own, which names what is wrong). ``starts`` and ``ends`` are lists, the others iterables.
+#: own, which names what is wrong); each a list.
 BatchReader = Callable[[list[list[str]], tuple[str, ...]], "tuple | None"]
 #: The most lines the reader takes at a time.
 BATCH = 512
@@ -136,12 +136,76 @@ class _Iterated(io.RawIOBase):
         return n
 
 
-def _text(stream: IO[bytes] | Iterable[bytes], encoding: str) -> io.TextIOWrapper:
-    """``stream`` as text, line endings kept as written; a byte that is not in ``encoding``
-    becomes a lone surrogate (found row by row: a row's text does not encode)."""
-    if not hasattr(stream, "read1"):
-        stream = io.BufferedReader(_Iterated(stream), buffer_size=1)
-    return io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+#: Bytes read from the stream at a time.
+READ_SIZE = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+class _Lines:
+    """The lines of a binary stream, split where the text is split when read with universal
+    newlines (``\\r\\n``, ``\\r`` or ``\\n``; a line keeps its end), a chunk of the stream at a
+    time (``\\r`` and ``\\n`` are never part of a character in UTF-8 or GB18030, so the bytes
+    split where the text does).
+
+    :meth:`block` takes the next lines as text together with the bytes a row's digest is
+    taken of; iterating takes the next line as text, whatever bytes it holds (a byte that is
+    not in the encoding becomes a lone surrogate, found when the row is read)."""
+
+    def __init__(self, stream: IO[bytes] | Iterable[bytes], encoding: str):
+        if not hasattr(stream, "read1"):
+            stream = io.BufferedReader(_Iterated(stream), buffer_size=1)
+        self._read = stream.read1
+        self._bom = encoding == "utf-8-sig"
+        self._encoding = "utf-8" if self._bom else encoding
+        #: The digest is taken of a row's text in UTF-8: in a UTF-8 file, the bytes as read.
+        self._utf8 = self._encoding == "utf-8"
+        self._lines: list[bytes] = []
+        self._at = 0
+        self._carry = b""
+        self._eof = False
+
+    def _fill(self) -> bool:
+        """Whether a line is left to take (reading the stream's next chunk when needed)."""
+        while self._at == len(self._lines):
+            if self._eof:
+                return False
+            chunk = self._read(READ_SIZE)
+            if self._bom:
+                self._bom = False
+                chunk = chunk.removeprefix(_BOM)
+            if not chunk:
+                self._eof = True
+                self._lines, self._carry = ([self._carry] if self._carry else []), b""
+            else:
+                self._lines = (self._carry + chunk).splitlines(keepends=True)
+                # A last piece without "\n" may go on in the next chunk (so may a "\r").
+                last = self._lines[-1]
+                self._carry = b"" if last.endswith(b"\n") else self._lines.pop()
+            self._at = 0
+        return True
+
+    def block(self, size: int) -> tuple[list[str], list[bytes] | None]:
+        """Up to ``size`` next lines (fewer where a chunk of the stream ends; none at the end)
+        as text, and each line's text in UTF-8, or None when a line is not in the encoding
+        (the lines are then given as iterating gives them)."""
+        if not self._fill():
+            return [], None
+        raw = self._lines[self._at : self._at + size]
+        self._at += len(raw)
+        try:
+            lines = list(map(bytes.decode, raw, itertools.repeat(self._encoding)))
+        except UnicodeDecodeError:
+            return [line.decode(self._encoding, "surrogateescape") for line in raw], None
+        return lines, raw if self._utf8 else list(map(str.encode, lines))
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if not self._fill():
+            raise StopIteration
+        self._at += 1
+        return self._lines[self._at - 1].decode(self._encoding, "surrogateescape")
 
 
 class _Records:
@@ -207,7 +271,8 @@ def read(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[Parsed
 def read_tuples(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator[tuple | Parsed]:
     """:func:`read`, with each retirement as the tuple of its fields in
     :class:`~ledger.reconcile.model.RegistryRetirement` order."""
-    for rows, others in read_blocks(stream, layout):
+    for columns, others in read_blocks(stream, layout):
+        rows = list(zip(*columns, strict=True))
         if others:
             yield from sorted([*rows, *others], key=_line_of)
         else:
@@ -215,71 +280,73 @@ def read_tuples(stream: IO[bytes] | Iterable[bytes], layout: Layout) -> Iterator
 
 
 def _line_of(item: tuple | Parsed) -> int:
-    return item[13] if type(item) is tuple else item.line
+    return item[LINE_COLUMN] if type(item) is tuple else item.line
+
+
+#: A block's retirements column by column: a sequence of each field of
+#: :class:`~ledger.reconcile.model.RegistryRetirement`, in its order, a value a row.
+Columns = list[Sequence]
+#: The columns of a block without retirements.
+NO_COLUMNS: Columns = [()] * len(fields(RegistryRetirement))
+#: The column of the rows' lines.
+LINE_COLUMN = [f.name for f in fields(RegistryRetirement)].index("line")
 
 
 def read_blocks(
-    stream: IO[bytes] | Iterable[bytes], layout: Layout, tail: tuple = ()
-) -> Iterator[tuple[list[tuple], list[IssuanceRow | RowError]]]:
+    stream: IO[bytes] | Iterable[bytes], layout: Layout
+) -> Iterator[tuple[Columns, list[IssuanceRow | RowError]]]:
     """:func:`read` a block of lines at a time (what an import stores): each block's
-    retirements as tuples (:func:`read_tuples`' tuples with ``tail`` appended to each), and
-    its issuance rows and errors. The first block is one line, each next one twice as long,
-    up to :data:`BATCH` lines, so a stream's first rows come out before much of it is read."""
-    text = _text(stream, layout.encoding)
-    try:
-        yield from _parse_text(text, layout, tuple(tail))
-    finally:
-        text.detach()  # the caller's stream stays open
-
-
-def _parse_text(text: io.TextIOWrapper, layout: Layout, tail: tuple) -> Iterator[tuple]:
-    records = _Records(text, layout.delimiter)
+    retirements column by column (:data:`Columns`), and its issuance rows and errors. The
+    first block is one line, each next one twice as long, up to :data:`BATCH` lines, so a
+    stream's first rows come out before much of it is read."""
+    source = _Lines(stream, layout.encoding)
+    records = _Records(source, layout.delimiter)
     try:
         header, raw = records()
         raw.encode()
         positions = _header_positions(layout, header)
     except StopIteration:
-        yield [], [RowError(1, "file.empty", "the file is empty")]
+        yield NO_COLUMNS, [RowError(1, "file.empty", "the file is empty")]
         return
     except FileError as exc:
-        yield [], [RowError(1, "file.header", str(exc))]
+        yield NO_COLUMNS, [RowError(1, "file.header", str(exc))]
         return
     except UnicodeEncodeError:
         error = _file_error(_bad_line(raw, 1), UnicodeDecodeError("", b"", 0, 1, ""), layout)
-        yield [], [error]
+        yield NO_COLUMNS, [error]
         return
     except csv.Error as exc:
-        yield [], [_file_error(1, exc, layout)]
+        yield NO_COLUMNS, [_file_error(1, exc, layout)]
         return
-    # The header's lines are taken from both copies of the tee: the text goes on from here.
-    rows_of = _Rows(layout, positions, len(header), tail)
+    # The header's lines are taken from both copies of the tee: the lines go on from here.
+    rows_of = _Rows(layout, positions, len(header))
     line = records.reader.line_num + 1
     size = 1
-    while lines := list(itertools.islice(text, size)):
+    while True:
+        lines, data = source.block(size)
+        if not lines:
+            return
         size = min(2 * size, BATCH)
-        cells, data = _split(lines, layout.delimiter)
+        cells = None if data is None else _cells(lines, layout.delimiter)
         if cells is not None:
             yield rows_of.block(cells, data, line)
             line += len(lines)
             continue
-        entries, line, error = _record_by_record(lines, text, line, layout)
-        rows, others = rows_of.one_by_one(entries)
+        entries, line, error = _record_by_record(lines, source, line, layout)
+        columns, others = rows_of.one_by_one(entries)
         if error is not None:
-            yield rows, [*others, error]
+            yield columns, [*others, error]
             return
-        yield rows, others
+        yield columns, others
 
 
-def _split(lines: list[str], delimiter: str) -> tuple[list[list[str]], list[bytes]] | tuple:
-    """The cells and the UTF-8 text of each line, when each line is one whole record in the
-    file's encoding; else ``(None, None)``."""
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+def _cells(lines: list[str], delimiter: str) -> list[list[str]] | None:
+    """The cells of each line, when each line is one whole record; else None."""
     try:
-        cells = list(reader)
-        data = list(map(str.encode, lines))
-    except (csv.Error, UnicodeEncodeError):
-        return None, None
-    return (cells, data) if len(cells) == len(lines) else (None, None)
+        cells = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    return cells if len(cells) == len(lines) else None
 
 
 def _record_by_record(
@@ -310,17 +377,16 @@ def _record_by_record(
 
 
 class _Rows:
-    """Turns records into retirement tuples (with ``tail``), issuance rows and errors."""
+    """Turns records into retirements (column by column), issuance rows and errors."""
 
-    def __init__(self, layout: Layout, positions: list[int], width: int, tail: tuple):
+    def __init__(self, layout: Layout, positions: list[int], width: int):
         self.layout = layout
         self.positions = positions
         self.width = width
-        self.tail = tail
         self.get = operator.itemgetter(*positions)
         self.row_of = _row_reader(layout)
 
-    def block(self, cells: list[list[str]], data: list[bytes], line: int) -> tuple[list, list]:
+    def block(self, cells: list[list[str]], data: list[bytes], line: int) -> tuple[Columns, list]:
         """Rows that are one line each, starting at ``line``: column by column through the
         layout's batch reader when they are all plain, else one by one."""
         if self.layout.batch is not None:
@@ -333,30 +399,26 @@ class _Rows:
         width = self.width
         if len(set(map(len, cells))) != 1 or len(cells[0]) != width:
             return None
-        lines: Iterable[int] = range(first, first + len(cells))
+        lines: Sequence[int] = range(first, first + len(cells))
         position = self.positions[RETIRED_ON]
         if position == width:  # no retirement date at all: issuance rows only
-            return [], list(map(IssuanceRow, lines))
+            return NO_COLUMNS, list(map(IssuanceRow, lines))
         kept = list(map(bool, map(str.strip, map(operator.itemgetter(position), cells))))
         others: list = []
         if not all(kept):
             others = list(map(IssuanceRow, itertools.compress(lines, map(operator.not_, kept))))
             cells = list(itertools.compress(cells, kept))
             if not cells:
-                return [], others
+                return NO_COLUMNS, others
             data = list(itertools.compress(data, kept))
             lines = list(itertools.compress(lines, kept))
         columns = [*zip(*cells, strict=True), ("",) * len(cells)]  # the last for absent fields
-        rows = _plain_rows(
-            self.layout, [columns[p] for p in self.positions], data, lines, self.tail
-        )
-        return None if rows is None else (rows, others)
+        read = _plain_columns(self.layout, [columns[p] for p in self.positions], data, lines)
+        return None if read is None else (read, others)
 
-    def one_by_one(self, entries: Iterable[tuple[list[str], bytes, int]]) -> tuple[list, list]:
+    def one_by_one(self, entries: Iterable[tuple[list[str], bytes, int]]) -> tuple[Columns, list]:
         """Records ``(cells, data, line)`` read one at a time, each bad one named."""
-        registry, width, get, row_of, tail = (
-            self.layout.registry, self.width, self.get, self.row_of, self.tail
-        )  # fmt: skip
+        registry, width, get, row_of = self.layout.registry, self.width, self.get, self.row_of
         sha256 = hashlib.sha256
         rows: list[tuple] = []
         others: list = []
@@ -372,18 +434,16 @@ class _Rows:
                 others.append(IssuanceRow(line))
                 continue
             try:
-                row = row_of(registry, values, sha256(data.rstrip(b"\r\n")).digest(), line)
+                rows.append(row_of(registry, values, sha256(data.rstrip(b"\r\n")).digest(), line))
             except BadField as exc:
                 others.append(RowError(line, exc.code, exc.reason))
-                continue
-            rows.append(row + tail if tail else row)
-        return rows, others
+        return (list(zip(*rows, strict=True)) if rows else NO_COLUMNS), others
 
 
-def _plain_rows(
-    layout: Layout, values: list[list[str]], data: list[bytes], lines: Iterable[int], tail: tuple
-) -> list[tuple] | None:
-    """Retirement rows read column by column (``values[f]`` the column of field ``f``), or
+def _plain_columns(
+    layout: Layout, values: list[list[str]], data: list[bytes], lines: Sequence[int]
+) -> Columns | None:
+    """Retirements read column by column (``values[f]`` the column of field ``f``), or
     None when any of them is not plain: a serial the layout's batch reader does not take, a
     quantity that is not the range's size, a date that does not read."""
     values[SERIAL] = list(map(str.strip, values[SERIAL]))
@@ -410,19 +470,16 @@ def _plain_rows(
         return None
     serials = values[SERIAL]
     if not all(serials):
-        blocks = list(blocks)
         serials = [
             s or f"{b}{':' if b else ''}{first}-{last}"
             for s, b, first, last in zip(serials, blocks, starts, ends, strict=True)
         ]
-    digests = map(_DIGEST, map(hashlib.sha256, map(bytes.rstrip, data, _LINE_END)))
-    return list(
-        zip(
-            itertools.repeat(layout.registry), blocks, starts, ends, quantities,
-            values[PROJECT], vintages, dates, values[BENEFICIARY], values[REASON],
-            values[DETAILS], serials, digests, lines, *map(itertools.repeat, tail),
-        )
-    )  # fmt: skip
+    digests = list(map(_DIGEST, map(hashlib.sha256, map(bytes.rstrip, data, _LINE_END))))
+    return [
+        [layout.registry] * len(starts), blocks, starts, ends, quantities, values[PROJECT],
+        vintages, dates, values[BENEFICIARY], values[REASON], values[DETAILS], serials,
+        digests, lines,
+    ]  # fmt: skip
 
 
 _COMMA, _NOTHING, _ONE = itertools.repeat(","), itertools.repeat(""), itertools.repeat(1)
@@ -549,7 +606,7 @@ def verra_batch(values: list[list[str]], formats: tuple[str, ...]) -> tuple | No
             ]
     except BadField:
         return None
-    return itertools.repeat(""), _integers(found, 2), _integers(found, 3), vintages
+    return [""] * len(found), _integers(found, 2), _integers(found, 3), vintages
 
 
 @functools.lru_cache(maxsize=4096)

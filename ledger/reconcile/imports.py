@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.core.entry import EntryDraft
 from ledger.core.errors import ValidationError
 from ledger.platform.memory import without_gc
-from ledger.reconcile.formats import Layout, read_blocks
+from ledger.reconcile.formats import Columns, Layout, read_blocks
 from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
 from ledger.services.anchors import file_digest
@@ -208,18 +208,15 @@ class _Digest:
 def _rows(
     fh: IO[bytes],
     layout: Layout,
-    import_id: int,
     digest: _Digest,
     counts: dict[str, int],
     errors: list[RowError],
-) -> Iterator[list[tuple]]:
-    """The file's retirement rows as insert tuples of import ``import_id``, in chunks (counting
-    issuance rows and collecting bad rows as it goes; after the first bad row nothing more is
-    yielded). It stops with :class:`_ImportedBefore` as soon as the digest shows the file was
-    imported before, and at the latest before its last chunk."""
-    chunk: list[tuple] = []
-    rows = 0
-    for retirements, others in read_blocks(fh, layout, (import_id,)):
+) -> Iterator[Columns]:
+    """The file's retirements, a block at a time, column by column (counting issuance rows
+    and collecting bad rows as it goes; after the first bad row nothing more is yielded). It
+    stops with :class:`_ImportedBefore` as soon as the digest shows the file was imported
+    before, and at the latest at its end."""
+    for columns, others in read_blocks(fh, layout):
         for other in others:
             if type(other) is IssuanceRow:
                 counts["issuance"] += 1
@@ -227,35 +224,31 @@ def _rows(
                 counts["errors"] += 1
                 if len(errors) < MAX_REPORTED:
                     errors.append(other)
-        if errors:
+        if errors or not columns[0]:
             continue
-        chunk += retirements
-        if len(chunk) >= CHUNK:
-            digest.check()
-            rows += CHUNK
-            yield chunk[:CHUNK]
-            del chunk[:CHUNK]
+        digest.check()
+        counts["rows"] += len(columns[0])
+        yield columns
     digest.check(wait=True)
-    rows += len(chunk)
-    counts["rows"] += rows
-    if chunk and not errors:
-        yield chunk
 
 
-def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
-    """Insert the chunks of rows (a row already stored is left alone); returns how many were
-    new. The file is read in this thread while another writes the chunks read before (the
-    database driver lets go of the interpreter while the database works: on SQLite once per
-    statement of many rows, so the writer seldom waits for the reader), so reading and
-    writing overlap; the connection is used by that writer alone until it is done."""
-    write = _copy_chunk if conn.dialect.name == "postgresql" else _insert_chunk
-    queue: Queue[list[tuple] | None] = Queue(maxsize=4)
+def _store(conn: Connection, blocks: Iterator[Columns], registry: str, import_id: int) -> int:
+    """Insert the blocks' rows (a row already stored is left alone); returns how many were
+    new. The file is read in this thread while another writes what was read before (the
+    database driver lets go of the interpreter while the database works), so reading and
+    writing overlap; the connection is used by that writer alone until it is done. Few rows
+    wait between the two: rows read long before are no longer in the processor's caches."""
+    if conn.dialect.name == "postgresql":
+        batches, write = _copy_chunks(blocks, import_id), functools.partial(_copy_chunk, conn)
+    else:
+        batches, write = _sqlite_batches(conn, blocks), _sqlite_writer(conn, registry, import_id)
+    queue: Queue[Any] = Queue(maxsize=2)
     outcome: dict[str, Any] = {"added": 0}
 
     def writer() -> None:
         try:
-            while (chunk := queue.get()) is not None:
-                outcome["added"] += write(conn, chunk)
+            while (batch := queue.get()) is not None:
+                outcome["added"] += write(batch)
         except BaseException as exc:  # handed to the reading thread below
             outcome["error"] = exc
             while queue.get() is not None:
@@ -265,10 +258,10 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
         thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
         thread.start()
         try:
-            for chunk in chunks:
+            for batch in batches:
                 if "error" in outcome:
                     break
-                queue.put(chunk)
+                queue.put(batch)
         finally:
             queue.put(None)
             thread.join()
@@ -277,44 +270,55 @@ def _store(conn: Connection, chunks: Iterator[list[tuple]]) -> int:
     return outcome["added"]
 
 
-def _insert_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """SQLite: the chunk in INSERT statements of many rows each. The registry and the import's
-    number, the same in every row of an import, are written into the statement (the driver
-    binds each parameter while it holds the interpreter, which the reading thread waits for)."""
-    dbapi = conn.connection.dbapi_connection
-    width = len(_COLUMNS) - 2
-    per = min(SQLITE_ROWS, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    registry, import_id = chunk[0][0], chunk[0][-1]
-    whole = len(chunk) - len(chunk) % per
-    cursor = dbapi.cursor()
-    try:
-        added = 0
-        if whole:
-            params = [_parameters(chunk[i : i + per]) for i in range(0, whole, per)]
-            cursor.executemany(_sqlite_insert(per, registry, import_id), params)
-            added += cursor.rowcount
-        if whole < len(chunk):
-            sql = _sqlite_insert(len(chunk) - whole, registry, import_id)
-            cursor.execute(sql, _parameters(chunk[whole:]))
-            added += cursor.rowcount
-        return added
-    finally:
-        cursor.close()
+#: SQLite: the columns bound as parameters (the registry and the import's number, the same in
+#: every row of an import, are written into the statement).
+_BOUND = len(_COLUMNS) - 2
 
 
-def _parameters(rows: list[tuple]) -> list:
-    """SQLite: the parameters of an insert of ``rows`` (each row's columns but the first and
-    the last), each digest as a ``bytearray``: the driver binds that type directly, while
-    ``bytes`` it first looks up among its adapters, which costs as much as binding the rest
-    of the row."""
-    flat = list(itertools.chain.from_iterable(map(_BOUND, rows)))
-    digests = slice(_DIGEST - 1, None, len(_COLUMNS) - 2)
-    flat[digests] = map(bytearray, flat[digests])
-    return flat
+def _sqlite_batches(conn: Connection, blocks: Iterator[Columns]) -> Iterator[tuple[str, list]]:
+    """SQLite: the blocks' rows as the parameters of INSERT statements of many rows each (all
+    of :data:`SQLITE_ROWS` rows but the last), each row's values one after another, each
+    digest as a ``bytearray``: the driver binds that type directly, while ``bytes`` it first
+    looks up among its adapters, which costs as much as binding the rest of the row."""
+    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    size = min(SQLITE_ROWS, limit // _BOUND) * _BOUND
+    pending: list = []
+    for columns in blocks:
+        flat = [None] * (len(columns[0]) * _BOUND)
+        for i, column in enumerate(columns[1:]):
+            flat[i::_BOUND] = column
+        flat[_DIGEST - 1 :: _BOUND] = map(bytearray, columns[_DIGEST])
+        pending += flat
+        while len(pending) >= size:
+            yield pending[:size]
+            del pending[:size]
+    if pending:
+        yield pending
 
 
-#: SQLite: the columns of a row bound as parameters (all but the registry and the import).
-_BOUND = operator.itemgetter(slice(1, -1))
+def _sqlite_writer(conn: Connection, registry: str, import_id: int) -> Callable[[list], int]:
+    """SQLite: writes a batch of :func:`_sqlite_batches` (rows of ``registry`` stored by the
+    import ``import_id``); returns how many of its rows were new."""
+    cursor = conn.connection.dbapi_connection.cursor()
+
+    def write(params: list) -> int:
+        cursor.execute(_sqlite_insert(len(params) // _BOUND, registry, import_id), params)
+        return cursor.rowcount
+
+    return write
+
+
+def _copy_chunks(blocks: Iterator[Columns], import_id: int) -> Iterator[list[tuple]]:
+    """PostgreSQL: the blocks' rows of the import ``import_id`` as rows to COPY, in chunks of
+    at least :data:`CHUNK` rows (the last may hold fewer)."""
+    chunk: list[tuple] = []
+    for columns in blocks:
+        chunk += zip(*columns, itertools.repeat(import_id))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @functools.lru_cache(maxsize=16)
@@ -470,7 +474,8 @@ def _import(
         _lock_registry(conn, layout.registry)
         import_id = _next_import_id(conn)
         with without_gc():
-            added = _store(conn, _rows(fh, layout, import_id, digest, counts, errors))
+            blocks = _rows(fh, layout, digest, counts, errors)
+            added = _store(conn, blocks, layout.registry, import_id)
         sha256, size = digest.result()
         if errors:
             raise ValidationError(

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.reconcile import imports
-from ledger.reconcile.formats import LAYOUTS, read_blocks
+from ledger.reconcile.formats import LAYOUTS, read_tuples
 from ledger.reconcile.imports import IMPORT, RETIREMENT, import_file
 from ledger.services.anchors import file_digest
 from ledger.storage.db import read_transaction
@@ -32,7 +32,7 @@ def _import_before_0003(engine, path: Path) -> str:
     before ``reconcile_0003`` wrote them (each row with its file's digest); the digest."""
     sha, size = file_digest(path)
     with path.open("rb") as fh:
-        rows = [row for block, _ in read_blocks(fh, LAYOUTS["verra"], (sha,)) for row in block]
+        rows = [(*row, sha) for row in read_tuples(fh, LAYOUTS["verra"]) if type(row) is tuple]
     columns = [*imports._COLUMNS[:-1], "file_sha256"]
     with engine.begin() as conn:
         conn.execute(
