@@ -17,16 +17,10 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import operator
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Queue
 from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -37,62 +31,17 @@ from ledger.core.errors import ValidationError
 from ledger.platform.memory import without_gc
 from ledger.reconcile.formats import Columns, Layout, read_blocks
 from ledger.reconcile.model import IssuanceRow, RowError
+from ledger.reconcile.storing import store
 from ledger.reconcile.tables import ReconcileImport, RegistryRetirementRow
 from ledger.services.anchors import file_digest
 from ledger.services.log import append
-from ledger.storage.db import read_transaction, sqlite_page_cache, write_transaction
+from ledger.storage.db import read_transaction, write_transaction
 
 IMPORT_KIND = "reconcile.import"
 RETIREMENT = RegistryRetirementRow.__table__
 IMPORT = ReconcileImport.__table__
-#: Rows written at a time (a multiple of :data:`SQLITE_ROWS`). On PostgreSQL each chunk costs a
-#: probe, a COPY and the writer taking the interpreter back from the reader several times, so
-#: fewer, larger chunks leave the reader more of it (a million rows: 0.25 → 0.27–0.29 of the
-#: csv module's speed from 6,000 to 24,000 rows a chunk); SQLite did not mind.
-CHUNK = 24_000
-#: SQLite's page cache while an import writes (KiB): the unique index takes rows in the order
-#: of their serials, which an export need not follow, and a cache that holds the index saves
-#: rereading its pages.
-SQLITE_CACHE_KIB = 256 * 1024
-#: SQLite: the most rows one INSERT statement writes (the driver lets go of the interpreter
-#: once per statement; the writer then waits for the reader to let go of it in turn).
-SQLITE_ROWS = 2000
 #: The most bad rows a refusal lists (it counts them all).
 MAX_REPORTED = 1000
-
-_COLUMNS = (
-    "registry",
-    "block",
-    "serial_start",
-    "serial_end",
-    "quantity",
-    "project",
-    "vintage",
-    "retired_on",
-    "beneficiary",
-    "reason",
-    "details",
-    "serial",
-    "row_sha256",
-    "line",
-    "import_id",
-)
-
-
-_DIGEST = _COLUMNS.index("row_sha256")
-
-#: PostgreSQL: the types of :data:`_COLUMNS`, for COPY in the binary format (no digest in hex,
-#: no number in decimal).
-_COPY_TYPES = (
-    *("text", "text", "int8", "int8", "int8"),
-    *("text", "text", "text", "text", "text", "text", "text"),
-    *("bytea", "int8", "int8"),
-)
-#: PostgreSQL: the rows of a chunk COPY-ed aside that are not stored yet (constant names only).
-_MOVE_NEW = (
-    f"INSERT INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
-    f"SELECT {', '.join(_COLUMNS)} FROM reconcile_incoming ON CONFLICT DO NOTHING"
-)
 
 
 @dataclass(frozen=True)
@@ -232,180 +181,6 @@ def _rows(
     digest.check(wait=True)
 
 
-def _store(conn: Connection, blocks: Iterator[Columns], registry: str, import_id: int) -> int:
-    """Insert the blocks' rows (a row already stored is left alone); returns how many were
-    new. The file is read in this thread while another writes what was read before (the
-    database driver lets go of the interpreter while the database works), so reading and
-    writing overlap; the connection is used by that writer alone until it is done. Few rows
-    wait between the two: rows read long before are no longer in the processor's caches."""
-    if conn.dialect.name == "postgresql":
-        batches, write = _copy_chunks(blocks, import_id), functools.partial(_copy_chunk, conn)
-    else:
-        batches, write = _sqlite_batches(conn, blocks), _sqlite_writer(conn, registry, import_id)
-    queue: Queue[Any] = Queue(maxsize=2)
-    outcome: dict[str, Any] = {"added": 0}
-
-    def writer() -> None:
-        try:
-            while (batch := queue.get()) is not None:
-                outcome["added"] += write(batch)
-        except BaseException as exc:  # handed to the reading thread below
-            outcome["error"] = exc
-            while queue.get() is not None:
-                pass
-
-    with sqlite_page_cache(conn, SQLITE_CACHE_KIB):
-        thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
-        thread.start()
-        try:
-            for batch in batches:
-                if "error" in outcome:
-                    break
-                queue.put(batch)
-        finally:
-            queue.put(None)
-            thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["added"]
-
-
-#: SQLite: the columns bound as parameters (the registry and the import's number, the same in
-#: every row of an import, are written into the statement).
-_BOUND = len(_COLUMNS) - 2
-
-
-def _sqlite_batches(conn: Connection, blocks: Iterator[Columns]) -> Iterator[tuple[str, list]]:
-    """SQLite: the blocks' rows as the parameters of INSERT statements of many rows each (all
-    of :data:`SQLITE_ROWS` rows but the last), each row's values one after another, each
-    digest as a ``bytearray``: the driver binds that type directly, while ``bytes`` it first
-    looks up among its adapters, which costs as much as binding the rest of the row."""
-    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    size = min(SQLITE_ROWS, limit // _BOUND) * _BOUND
-    pending: list = []
-    for columns in blocks:
-        flat = [None] * (len(columns[0]) * _BOUND)
-        for i, column in enumerate(columns[1:]):
-            flat[i::_BOUND] = column
-        flat[_DIGEST - 1 :: _BOUND] = map(bytearray, columns[_DIGEST])
-        pending += flat
-        while len(pending) >= size:
-            yield pending[:size]
-            del pending[:size]
-    if pending:
-        yield pending
-
-
-def _sqlite_writer(conn: Connection, registry: str, import_id: int) -> Callable[[list], int]:
-    """SQLite: writes a batch of :func:`_sqlite_batches` (rows of ``registry`` stored by the
-    import ``import_id``); returns how many of its rows were new."""
-    cursor = conn.connection.dbapi_connection.cursor()
-
-    def write(params: list) -> int:
-        cursor.execute(_sqlite_insert(len(params) // _BOUND, registry, import_id), params)
-        return cursor.rowcount
-
-    return write
-
-
-def _copy_chunks(blocks: Iterator[Columns], import_id: int) -> Iterator[list[tuple]]:
-    """PostgreSQL: the blocks' rows of the import ``import_id`` as rows to COPY, in chunks of
-    at least :data:`CHUNK` rows (the last may hold fewer)."""
-    chunk: list[tuple] = []
-    for columns in blocks:
-        chunk += zip(*columns, itertools.repeat(import_id))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-@functools.lru_cache(maxsize=16)
-def _sqlite_insert(rows: int, registry: str, import_id: int) -> str:
-    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone), with
-    the registry and the import's number written in."""
-    one = f"({_literal(registry)}, {', '.join('?' * (len(_COLUMNS) - 2))}, {int(import_id)})"
-    return (
-        f"INSERT OR IGNORE INTO registry_retirement ({', '.join(_COLUMNS)}) "  # noqa: S608
-        f"VALUES {', '.join([one] * rows)}"
-    )
-
-
-def _literal(text: str) -> str:
-    """``text`` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _copy_chunk(conn: Connection, chunk: list[tuple]) -> int:
-    """PostgreSQL: COPY the chunk straight into the table when none of its rows can be stored
-    already: no two of them alike, and no stored row of the registry between its first and its
-    last serial range (one probe of the unique index; an export's chunks mostly hold serials
-    not seen before). Otherwise COPY it into a temporary table and insert from there what is
-    new. Imports of one registry take turns (:func:`_lock_registry`), so nothing is stored in
-    between by another; no savepoint is needed, and none is taken (a transaction of more
-    than 64 would overflow the server's cache of subtransactions)."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        if _all_new(cursor, chunk):
-            _copy(cursor, "registry_retirement", chunk)
-            return len(chunk)
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reconcile_incoming "
-            "(LIKE registry_retirement INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
-        cursor.execute("TRUNCATE reconcile_incoming")
-        _copy(cursor, "reconcile_incoming", chunk)
-        cursor.execute(_MOVE_NEW)
-        return cursor.rowcount
-    finally:
-        cursor.close()
-
-
-#: PostgreSQL: the most blocks of serials a chunk may span to be probed (else it is taken as
-#: possibly stored).
-_MAX_PROBED_BLOCKS = 32
-#: PostgreSQL: whether a registry has a stored row in a block with a first serial between two.
-#: Read in the unique index's order, so the planner walks the index: during an import the
-#: table's statistics are stale, and through ``EXISTS`` it would scan the table, expecting a
-#: row soon.
-_STORED_BETWEEN = (
-    "(SELECT 1 FROM registry_retirement "
-    "WHERE (registry, block, serial_start) BETWEEN (%s, %s, %s) AND (%s, %s, %s) "
-    "ORDER BY registry, block, serial_start LIMIT 1) IS NOT NULL"
-)
-_BLOCK = operator.itemgetter(1)
-_START = operator.itemgetter(2)
-
-
-def _all_new(cursor: Any, chunk: list[tuple]) -> bool:
-    """PostgreSQL: whether no row of ``chunk`` (rows of one registry) appears twice in it or
-    is stored already: no digest twice (a row's text gives its place in the unique index), and
-    for each block of serials it spans, no stored row from its first serial to its last (one
-    probe of the index each)."""
-    if len(set(map(operator.itemgetter(_DIGEST), chunk))) < len(chunk):
-        return False
-    blocks = set(map(_BLOCK, chunk))
-    if len(blocks) > _MAX_PROBED_BLOCKS:
-        return False
-    spans: dict[str, tuple[int, int]] = {}
-    if len(blocks) == 1:  # an export's usual chunk: its first and last serial found in C
-        starts = list(map(_START, chunk))
-        spans[blocks.pop()] = (min(starts), max(starts))
-    else:
-        for block, start in zip(map(_BLOCK, chunk), map(_START, chunk), strict=True):
-            low, high = spans.get(block, (start, start))
-            spans[block] = (min(low, start), max(high, start))
-    registry = chunk[0][0]
-    params = [
-        value
-        for block, (low, high) in spans.items()
-        for value in (registry, block, low, registry, block, high)
-    ]
-    cursor.execute("SELECT " + " OR ".join([_STORED_BETWEEN] * len(spans)), params)
-    return not cursor.fetchone()[0]
-
-
 def _lock_registry(conn: Connection, registry: str) -> None:
     """PostgreSQL: wait for any other import of ``registry`` to end, and keep the others
     waiting until this transaction ends (SQLite's writers take turns anyway)."""
@@ -423,14 +198,6 @@ def _next_import_id(conn: Connection) -> int:
             select(func.nextval(func.pg_get_serial_sequence("reconcile_import", "id")))
         ).scalar_one()
     return conn.execute(select(func.coalesce(func.max(IMPORT.c.id), 0) + 1)).scalar_one()
-
-
-def _copy(cursor: Any, table: str, chunk: list[tuple]) -> None:
-    """PostgreSQL: the chunk's rows into ``table``, by COPY in the binary format."""
-    with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(_COPY_TYPES)
-        for row in chunk:
-            copy.write_row(row)
 
 
 def import_file(
@@ -475,7 +242,7 @@ def _import(
         import_id = _next_import_id(conn)
         with without_gc():
             blocks = _rows(fh, layout, digest, counts, errors)
-            added = _store(conn, blocks, layout.registry, import_id)
+            added = store(conn, blocks, layout.registry, import_id)
         sha256, size = digest.result()
         if errors:
             raise ValidationError(

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 import bench.reconcile as reconcile_bench
 from ledger.config import load_settings
 from ledger.core.errors import ConflictError, ValidationError
-from ledger.reconcile import imports, sources
+from ledger.reconcile import sources, storing
 from ledger.reconcile.formats import LAYOUTS
 from ledger.reconcile.imports import IMPORT, IMPORT_KIND, RETIREMENT, import_file
 from ledger.reconcile.mapping import load_mapping
@@ -127,10 +127,11 @@ def _export(path, rows):
     return path
 
 
-def test_chunks_of_new_stored_and_repeated_rows_store_each_row_once(engine, tmp_path, monkeypatch):
-    """Chunks of 5 rows: wholly new ones (written straight in), ones holding a row stored by
-    an earlier import or an earlier chunk of the same file, and one repeating a row within."""
-    monkeypatch.setattr(imports, "CHUNK", 5)
+def test_new_stored_and_repeated_rows_are_each_stored_once(engine, tmp_path, monkeypatch):
+    """Rows beyond every serial stored (on PostgreSQL written straight in), rows stored by an
+    earlier import or earlier in the same file, and a row repeated at once; on PostgreSQL the
+    rows set aside are inserted by 5."""
+    monkeypatch.setattr(storing, "STAGED_ROWS", 5)
     first = import_file(engine, _export(tmp_path / "a.csv", range(1, 20)), VERRA_LAYOUT, actor="t")
     order = [*range(21, 40), 5, 6, 25, 41, 41, *range(42, 60)]
     second = import_file(engine, _export(tmp_path / "b.csv", order), VERRA_LAYOUT, actor="t")

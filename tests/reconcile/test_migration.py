@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from ledger.reconcile import imports
+from ledger.reconcile import storing
 from ledger.reconcile.formats import LAYOUTS, read_tuples
 from ledger.reconcile.imports import IMPORT, RETIREMENT, import_file
 from ledger.services.anchors import file_digest
@@ -33,7 +33,7 @@ def _import_before_0003(engine, path: Path) -> str:
     sha, size = file_digest(path)
     with path.open("rb") as fh:
         rows = [(*row, sha) for row in read_tuples(fh, LAYOUTS["verra"]) if type(row) is tuple]
-    columns = [*imports._COLUMNS[:-1], "file_sha256"]
+    columns = [*storing.COLUMNS[:-1], "file_sha256"]
     with engine.begin() as conn:
         conn.execute(
             insert(IMPORT).values(
