@@ -170,9 +170,6 @@ class _Lines:
             if self._eof:
                 return False
             chunk = self._read(READ_SIZE)
-            if self._bom:
-                self._bom = False
-                chunk = chunk.removeprefix(_BOM)
             if not chunk:
                 self._eof = True
                 self._lines, self._carry = ([self._carry] if self._carry else []), b""
@@ -181,6 +178,9 @@ class _Lines:
                 # A last piece without "\n" may go on in the next chunk (so may a "\r").
                 last = self._lines[-1]
                 self._carry = b"" if last.endswith(b"\n") else self._lines.pop()
+            if self._bom and self._lines:  # the first line: without the byte-order mark
+                self._bom = False
+                self._lines[0] = self._lines[0].removeprefix(_BOM)
             self._at = 0
         return True
 

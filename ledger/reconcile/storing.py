@@ -5,7 +5,7 @@ the digest of the row as written, in the import's transaction.
 :data:`~ledger.reconcile.formats.Columns`) on a thread of its own while the file is read, and
 returns how many rows were new:
 
-- on SQLite, in ``INSERT OR IGNORE`` statements of many rows each;
+- on SQLite, in ``INSERT … ON CONFLICT DO NOTHING`` statements of many rows each;
 - on PostgreSQL, by one ``COPY`` into the table, kept open while the rows come in the order of
   their serials beyond every serial stored before (an export's usual order, where no row can
   be stored already); any other row is set aside, and the rows set aside are copied into a
@@ -79,6 +79,7 @@ def store(conn: Connection, blocks: Iterator[Columns], registry: str, import_id:
     outcome: dict[str, Any] = {}
 
     def writer() -> None:
+        batch: Any = ()
         try:
             with writer_of(conn, registry, import_id) as write:
                 while (batch := queue.get()) is not None:
@@ -86,8 +87,8 @@ def store(conn: Connection, blocks: Iterator[Columns], registry: str, import_id:
             outcome["added"] = write.added
         except BaseException as exc:  # handed to the reading thread below
             outcome["error"] = exc
-            while queue.get() is not None:
-                pass
+            while batch is not None:  # (the writer may fail after the last batch, finishing)
+                batch = queue.get()
 
     with sqlite_page_cache(conn, SQLITE_CACHE_KIB):
         thread = threading.Thread(target=writer, name="reconcile-import", daemon=True)
@@ -156,12 +157,13 @@ class _SqliteWriter:
 
 @functools.lru_cache(maxsize=16)
 def _sqlite_insert(rows: int, registry: str, import_id: int) -> str:
-    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone), with
-    the registry and the import's number written in."""
+    """SQLite: the insert of ``rows`` rows at once (a row already stored is left alone; any
+    other constraint still refuses a row, which ``INSERT OR IGNORE`` would skip), with the
+    registry and the import's number written in."""
     one = f"({_literal(registry)}, {', '.join('?' * _BOUND)}, {int(import_id)})"
     return (
-        f"INSERT OR IGNORE INTO registry_retirement ({', '.join(COLUMNS)}) "  # noqa: S608
-        f"VALUES {', '.join([one] * rows)}"
+        f"INSERT INTO registry_retirement ({', '.join(COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([one] * rows)} ON CONFLICT DO NOTHING"
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ledger.core.errors import ValidationError
+from ledger.reconcile import formats
 from ledger.reconcile.formats import LAYOUTS, read
 from ledger.reconcile.mapping import load_mapping, parse_mapping
 from ledger.reconcile.model import IssuanceRow, RegistryRetirement, RowError
@@ -289,3 +290,43 @@ def test_a_project_written_otherwise_than_in_the_serial_is_read_row_by_row():
     data = header + b"\n" + "".join(row.format(i) for i in range(1, 1000)).encode()
     rows = list(read(io.BytesIO(data + other.encode()), LAYOUTS["gs"]))
     assert len(retirements(rows)) == 999 and rows[-1].code == "row.project_mismatch"
+
+
+LAYOUT_OF = {
+    "verra_current.csv": "verra",
+    "verra_older.csv": "verra",
+    "verra_bad_rows.csv": "verra",
+    "gold_standard.csv": "gs",
+    "climate_action_reserve.csv": "car",
+    "american_carbon_registry.csv": "acr",
+    "haixia.csv": "haixia-mapping.json",
+    "ccer.csv": "ccer-mapping.csv",
+}
+
+
+def _layout(name: str):
+    key = LAYOUT_OF[name]
+    return LAYOUTS[key] if key in LAYOUTS else load_mapping(DATA / key)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+@pytest.mark.parametrize("name", sorted(LAYOUT_OF))
+def test_a_file_reads_alike_in_chunks_of_any_size(monkeypatch, name, size):
+    """The stream is read a chunk at a time and split into lines: a "\\r\\n", a quoted line
+    break, a BOM or a Chinese character cut by a chunk's end reads as when it is not."""
+    data = _many_rows(name, 3)
+    whole = list(read(io.BytesIO(data), _layout(name)))
+    monkeypatch.setattr(formats, "READ_SIZE", size)
+    assert list(read(io.BytesIO(data), _layout(name))) == whole
+
+
+@pytest.mark.parametrize("name", ["verra_older.csv", "american_carbon_registry.csv", "ccer.csv"])
+def test_lines_ending_in_a_carriage_return_alone_are_lines(monkeypatch, name):
+    """Old Mac line ends ("\\r" alone, as Excel for Mac once wrote CSV) end lines as "\\r\\n"
+    and "\\n" do: the same rows, lines and digests (a row's digest leaves out its line end)."""
+    data = _many_rows(name, 3)
+    lf = data.replace(b"\r\n", b"\n")
+    expected = list(read(io.BytesIO(lf), _layout(name)))
+    monkeypatch.setattr(formats, "READ_SIZE", 7)
+    assert list(read(io.BytesIO(lf.replace(b"\n", b"\r")), _layout(name))) == expected
+    assert len(expected) > 6

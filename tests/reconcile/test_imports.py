@@ -140,6 +140,74 @@ def test_new_stored_and_repeated_rows_are_each_stored_once(engine, tmp_path, mon
     assert _count(engine) == first.retirements + len(new)
 
 
+def test_rows_in_falling_serial_order_are_each_stored_once(engine, tmp_path, monkeypatch):
+    """An export listed newest serial first (on PostgreSQL, every row but the first is set
+    aside) and its repeat: each row stored once, the second import adds nothing."""
+    monkeypatch.setattr(storing, "STAGED_ROWS", 7)
+    order = [*range(59, 0, -1), 30]
+    first = import_file(engine, _export(tmp_path / "a.csv", order), VERRA_LAYOUT, actor="t")
+    again = import_file(engine, _export(tmp_path / "b.csv", order[::-1]), VERRA_LAYOUT, actor="t")
+    stored = {i for i in range(1, 60) if i % 20}
+    assert (first.retirements, first.already_imported) == (len(stored), 1)
+    assert (again.retirements, again.already_imported) == (0, len(stored) + 1)
+    assert _count(engine) == len(stored)
+
+
+GS_HEADER = "GSID,Project Name,Vintage,Serial Number,Quantity,Country,Product Type,Retirement Date"
+
+
+def _gs_export(path, rows):
+    """A Gold Standard export of ``rows`` ``(batch, first serial)``, 10 units each: each
+    batch is a block of serials of its own."""
+    lines = [
+        f"2345,P,2016,GS1-1-CN-GS2345-12-2016-{batch}-{first}-{first + 9},10,China,VER,2021-03-12\n"
+        for batch, first in rows
+    ]
+    path.write_text(GS_HEADER + "\n" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_rows_of_many_blocks_of_serials_are_each_stored_once(engine, tmp_path, monkeypatch):
+    """Batches interleaved, a batch stored before, a batch met for the first time half way,
+    and rows repeated: each row stored once, by its block and range."""
+    monkeypatch.setattr(storing, "STAGED_ROWS", 4)
+    gs = LAYOUTS["gs"]
+    import_file(engine, _gs_export(tmp_path / "a.csv", [(7, 1), (7, 11)]), gs, actor="t")
+    rows = [(b, f) for f in range(1, 200, 10) for b in (5, 6, 7)]
+    rows[30:30] = [(8, 1), (8, 11), (5, 1), (8, 1)]
+    second = import_file(engine, _gs_export(tmp_path / "b.csv", rows), gs, actor="t")
+    new = set(rows) - {(7, 1), (7, 11)}
+    assert (second.retirements, second.already_imported) == (len(new), len(rows) - len(new))
+    with read_transaction(engine) as conn:
+        stored = conn.execute(select(RETIREMENT.c.block, RETIREMENT.c.serial_start)).all()
+    assert sorted(stored) == sorted(
+        (f"GS1-1-CN-GS2345-12-2016-{b}", f) for b, f in new | {(7, 1), (7, 11)}
+    )
+
+
+def test_an_import_that_fails_while_writing_stores_nothing(engine, tmp_path, monkeypatch):
+    """The database refuses a row half way through the file (on PostgreSQL while a COPY is
+    open): the error comes out, nothing is stored, and the next import works."""
+    from ledger.reconcile import imports
+
+    def bad_rows(*args, **kwargs):
+        for number, columns in enumerate(original(*args, **kwargs)):
+            if number == 5:
+                columns = list(columns)
+                columns[5] = [None] * len(columns[5])  # no project: the column is NOT NULL
+            yield columns
+
+    original = imports._rows
+    monkeypatch.setattr(imports, "_rows", bad_rows)
+    path = _export(tmp_path / "a.csv", range(1, 200))
+    with pytest.raises(Exception) as exc:
+        import_file(engine, path, VERRA_LAYOUT, actor="t")
+    assert not isinstance(exc.value, ValidationError)
+    assert _count(engine) == 0 and _count(engine, IMPORT) == 0 and _entries(engine) == []
+    monkeypatch.setattr(imports, "_rows", original)
+    assert import_file(engine, path, VERRA_LAYOUT, actor="t").retirements == _count(engine) > 0
+
+
 def test_imports_of_one_registry_at_once_store_each_row_once(db_url, tmp_path):
     """Two processes' imports of overlapping exports at the same time: one waits for the
     other, and neither fails or stores a row twice."""
