@@ -403,7 +403,7 @@ class _Rows:
         position = self.positions[RETIRED_ON]
         if position == width:  # no retirement date at all: issuance rows only
             return NO_COLUMNS, list(map(IssuanceRow, lines))
-        kept = list(map(bool, map(str.strip, map(operator.itemgetter(position), cells))))
+        kept = list(map(str.strip, map(operator.itemgetter(position), cells)))  # "" for none
         others: list = []
         if not all(kept):
             others = list(map(IssuanceRow, itertools.compress(lines, map(operator.not_, kept))))
@@ -452,8 +452,10 @@ def _plain_columns(
     if read is None:
         return None
     blocks, starts, ends, vintages = read
-    quantities_text = list(map(str.strip, values[QUANTITY]))
-    if all(map(str.isdecimal, quantities_text)):  # what QUANTITY_RE's \d+ takes, no commas
+    quantities_text = values[QUANTITY]
+    if not all(map(str.isdecimal, quantities_text)):  # what QUANTITY_RE's \d+ takes
+        quantities_text = list(map(str.strip, quantities_text))
+    if all(map(str.isdecimal, quantities_text)):  # no commas
         quantities = list(map(int, quantities_text))
     elif None in map(QUANTITY_RE.fullmatch, quantities_text):
         return None

@@ -117,21 +117,30 @@ def _sqlite_batches(conn: Connection, blocks: Iterator[Columns]) -> Iterator[lis
     """SQLite: the blocks' rows as the parameters of INSERT statements of many rows each (all
     of :data:`SQLITE_ROWS` rows but the last), each row's values one after another, each
     digest as a ``bytearray``: the driver binds that type directly, while ``bytes`` it first
-    looks up among its adapters, which costs as much as binding the rest of the row."""
+    looks up among its adapters, which costs as much as binding the rest of the row. Each
+    value is put in its place once (a copy more would touch every value again)."""
     limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    size = min(SQLITE_ROWS, limit // _BOUND) * _BOUND
-    pending: list = []
+    per = min(SQLITE_ROWS, limit // _BOUND)
+    params: list = [None] * (per * _BOUND)
+    filled = 0
     for columns in blocks:
-        flat = [None] * (len(columns[0]) * _BOUND)
-        for i, column in enumerate(columns[1:]):
-            flat[i::_BOUND] = column
-        flat[_DIGEST - 1 :: _BOUND] = map(bytearray, columns[_DIGEST])
-        pending += flat
-        while len(pending) >= size:
-            yield pending[:size]
-            del pending[:size]
-    if pending:
-        yield pending
+        digests = list(map(bytearray, columns[_DIGEST]))
+        bound = [*columns[1:_DIGEST], digests, *columns[_DIGEST + 1 :]]
+        rows = len(digests)
+        taken = 0
+        while taken < rows:
+            take = min(rows - taken, per - filled)
+            for i, column in enumerate(bound):
+                part = column if take == rows else column[taken : taken + take]
+                params[filled * _BOUND + i : (filled + take) * _BOUND : _BOUND] = part
+            filled += take
+            taken += take
+            if filled == per:
+                yield params
+                params = [None] * (per * _BOUND)
+                filled = 0
+    if filled:
+        yield params[: filled * _BOUND]
 
 
 class _SqliteWriter:

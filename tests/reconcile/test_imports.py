@@ -140,6 +140,31 @@ def test_new_stored_and_repeated_rows_are_each_stored_once(engine, tmp_path, mon
     assert _count(engine) == first.retirements + len(new)
 
 
+@pytest.mark.parametrize("statement_rows", [7, storing.SQLITE_ROWS])
+def test_the_rows_stored_are_the_rows_read(engine, tmp_path, monkeypatch, statement_rows):
+    """Every value of every row as the reader reads it, whether the rows of a block of the
+    file go into one INSERT statement or into several (and a statement holds rows of several
+    blocks)."""
+    from ledger.reconcile.formats import read_tuples
+
+    monkeypatch.setattr(storing, "SQLITE_ROWS", statement_rows)
+    path = _export(tmp_path / "a.csv", range(0, 1100))
+    result = import_file(engine, path, VERRA_LAYOUT, actor="t")
+    with path.open("rb") as fh:
+        read = [row for row in read_tuples(fh, VERRA_LAYOUT) if type(row) is tuple]
+    columns = [RETIREMENT.c[name] for name in storing.COLUMNS]
+    with read_transaction(engine) as conn:
+        stored = conn.execute(select(*columns).order_by(RETIREMENT.c.line)).all()
+    assert [(*row[:12], bytes(row[12]), row[13]) for row in stored] == read
+    assert {row[14] for row in stored} == {_import_id(engine)}
+    assert result.retirements == len(read) == 1045
+
+
+def _import_id(engine):
+    with read_transaction(engine) as conn:
+        return conn.execute(select(IMPORT.c.id)).scalar_one()
+
+
 def test_rows_in_falling_serial_order_are_each_stored_once(engine, tmp_path, monkeypatch):
     """An export listed newest serial first (on PostgreSQL, every row but the first is set
     aside) and its repeat: each row stored once, the second import adds nothing."""
