@@ -3,8 +3,9 @@
 :func:`import_file` guarantees:
 
 - **streams**: the file is read twice, its rows a block at a time on one thread and its
-  SHA-256 on another, and rows are written in chunks: a 1,000,000-row export is never in
-  memory; a file imported before is known by its digest, and its reading stops there;
+  SHA-256 on another, and each block of rows is written on a third while the next is read
+  (:mod:`ledger.reconcile.storing`): a 1,000,000-row export is never in memory; a file
+  imported before is known by its digest, and its reading stops there;
 - **all or nothing**: rows, the import record and the ``reconcile.import`` entry that anchors
   the file's digest are written in one transaction; a file with any bad row writes nothing and
   is refused with every bad row and its line (:class:`~ledger.core.errors.ValidationError`
