@@ -174,7 +174,13 @@ class _Lines:
                 self._eof = True
                 self._lines, self._carry = ([self._carry] if self._carry else []), b""
             else:
-                self._lines = (self._carry + chunk).splitlines(keepends=True)
+                self._lines = chunk.splitlines(keepends=True)
+                # The last chunk's unended line goes on here, unless a "\r" ended it.
+                if self._carry:
+                    if self._carry.endswith(b"\r") and not chunk.startswith(b"\n"):
+                        self._lines.insert(0, self._carry)
+                    else:
+                        self._lines[0] = self._carry + self._lines[0]
                 # A last piece without "\n" may go on in the next chunk (so may a "\r").
                 last = self._lines[-1]
                 self._carry = b"" if last.endswith(b"\n") else self._lines.pop()
