@@ -291,9 +291,9 @@ def _line_of(item: tuple | Parsed) -> int:
 
 #: A block's retirements column by column: a sequence of each field of
 #: :class:`~ledger.reconcile.model.RegistryRetirement`, in its order, a value a row.
-Columns = list[Sequence]
+Columns = Sequence[Sequence]
 #: The columns of a block without retirements.
-NO_COLUMNS: Columns = [()] * len(fields(RegistryRetirement))
+NO_COLUMNS: Columns = ((),) * len(fields(RegistryRetirement))
 #: The column of the rows' lines.
 LINE_COLUMN = [f.name for f in fields(RegistryRetirement)].index("line")
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ledger.reconcile.formats import Columns
+from ledger.services.bulk import blob_type
 from ledger.storage.db import sqlite_page_cache
 
 #: The columns of ``registry_retirement`` an import writes, in the order of
@@ -116,15 +117,15 @@ _BOUND = len(COLUMNS) - 2
 def _sqlite_batches(conn: Connection, blocks: Iterator[Columns]) -> Iterator[list]:
     """SQLite: the blocks' rows as the parameters of INSERT statements of many rows each (all
     of :data:`SQLITE_ROWS` rows but the last), each row's values one after another, each
-    digest as a ``bytearray``: the driver binds that type directly, while ``bytes`` it first
-    looks up among its adapters, which costs as much as binding the rest of the row. Each
-    value is put in its place once (a copy more would touch every value again)."""
+    digest as :func:`~ledger.services.bulk.blob_type` has a BLOB passed. Each value is put in
+    its place once (a copy more would touch every value again)."""
     limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per = min(SQLITE_ROWS, limit // _BOUND)
+    blob = blob_type(conn)
     params: list = [None] * (per * _BOUND)
     filled = 0
     for columns in blocks:
-        digests = list(map(bytearray, columns[_DIGEST]))
+        digests = list(map(blob, columns[_DIGEST]))
         bound = [*columns[1:_DIGEST], digests, *columns[_DIGEST + 1 :]]
         rows = len(digests)
         taken = 0
@@ -202,7 +203,6 @@ _STORED_UP_TO = (
     "SELECT block, (SELECT max(serial_start) FROM registry_retirement "
     "WHERE registry = %s AND block = blocks.block) FROM unnest(%s::text[]) AS blocks(block)"
 )
-_INCREASING = operator.lt
 
 
 class _PostgresWriter:
@@ -248,7 +248,7 @@ class _PostgresWriter:
         if len(names) == 1:  # an export's usual block: first serials increasing beyond all
             (name,) = names
             if starts[0] > self._frontier[name] and all(
-                map(_INCREASING, starts, itertools.islice(starts, 1, None))
+                map(operator.lt, starts, itertools.islice(starts, 1, None))
             ):
                 self._write(rows, len(starts))
                 self._frontier[name] = starts[-1]

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 import bench.reconcile as reconcile_bench
 from ledger.config import load_settings
 from ledger.core.errors import ConflictError, ValidationError
-from ledger.reconcile import sources, storing
-from ledger.reconcile.formats import LAYOUTS
+from ledger.reconcile import imports, sources, storing
+from ledger.reconcile.formats import LAYOUTS, read_tuples
 from ledger.reconcile.imports import IMPORT, IMPORT_KIND, RETIREMENT, import_file
 from ledger.reconcile.mapping import load_mapping
 from ledger.scheduler import runs
@@ -145,8 +145,6 @@ def test_the_rows_stored_are_the_rows_read(engine, tmp_path, monkeypatch, statem
     """Every value of every row as the reader reads it, whether the rows of a block of the
     file go into one INSERT statement or into several (and a statement holds rows of several
     blocks)."""
-    from ledger.reconcile.formats import read_tuples
-
     monkeypatch.setattr(storing, "SQLITE_ROWS", statement_rows)
     path = _export(tmp_path / "a.csv", range(0, 1100))
     result = import_file(engine, path, VERRA_LAYOUT, actor="t")
@@ -213,7 +211,6 @@ def test_rows_of_many_blocks_of_serials_are_each_stored_once(engine, tmp_path, m
 def test_an_import_that_fails_while_writing_stores_nothing(engine, tmp_path, monkeypatch):
     """The database refuses a row half way through the file (on PostgreSQL while a COPY is
     open): the error comes out, nothing is stored, and the next import works."""
-    from ledger.reconcile import imports
 
     def bad_rows(*args, **kwargs):
         for number, columns in enumerate(original(*args, **kwargs)):
