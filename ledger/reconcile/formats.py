@@ -26,8 +26,8 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import IO
+from dataclasses import dataclass, field, fields
+from typing import IO, Any
 
 from ledger.reconcile.model import (
     MAX_SERIAL,
@@ -92,6 +92,9 @@ class Layout:
       delimiter: the field separator.
       batch: optionally, a faster reader of many rows at once (see :data:`BatchReader`);
         it must give what :attr:`serial` and :attr:`vintage` give, row by row, or None.
+      spec: for a column mapping, the mapping it was built from (as
+        :func:`~ledger.reconcile.mapping.layout_of` takes it), so that another process can
+        build it again.
     """
 
     key: str
@@ -104,6 +107,7 @@ class Layout:
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     batch: BatchReader | None = None
+    spec: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 class FileError(ValueError):

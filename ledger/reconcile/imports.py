@@ -2,8 +2,9 @@
 
 :func:`import_file` guarantees:
 
-- **streams**: the file is read twice, its rows a block at a time on one thread and its
-  SHA-256 on another, and each block of rows is written on a third while the next is read
+- **streams**: the file is read twice, its rows a block at a time on one thread (a large
+  file's in a child process, :mod:`ledger.reconcile.worker`) and its SHA-256 on another, and
+  each block of rows is written on a third while the next is read
   (:mod:`ledger.reconcile.storing`): a 1,000,000-row export is never in memory; a file
   imported before is known by its digest, and its reading stops there;
 - **all or nothing**: rows, the import record and the ``reconcile.import`` entry that anchors
@@ -18,6 +19,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.core.entry import EntryDraft
 from ledger.core.errors import ValidationError
 from ledger.platform.memory import without_gc
+from ledger.reconcile import worker
 from ledger.reconcile.formats import Columns, Layout, read_blocks
 from ledger.reconcile.model import IssuanceRow, RowError
 from ledger.reconcile.storing import store
@@ -155,18 +159,27 @@ class _Digest:
             raise _ImportedBefore(earlier)
 
 
+def _blocks(fh: IO[bytes], path: Path, layout: Layout) -> Iterator[tuple[Columns, list]]:
+    """:func:`~ledger.reconcile.formats.read_blocks` of the file: a large one read by a
+    child process (:mod:`ledger.reconcile.worker`), so the reading and the writing run on
+    two processors."""
+    size = os.fstat(fh.fileno()).st_size
+    if size >= worker.MIN_BYTES and worker.can_read(layout):
+        return worker.read_blocks_beside(path, layout)
+    return read_blocks(fh, layout)
+
+
 def _rows(
-    fh: IO[bytes],
-    layout: Layout,
+    blocks: Iterator[tuple[Columns, list]],
     digest: _Digest,
     counts: dict[str, int],
     errors: list[RowError],
 ) -> Iterator[Columns]:
-    """The file's retirements, a block at a time, column by column (counting issuance rows
-    and collecting bad rows as it goes; after the first bad row nothing more is yielded). It
-    stops with :class:`_ImportedBefore` as soon as the digest shows the file was imported
-    before, and at the latest at its end."""
-    for columns, others in read_blocks(fh, layout):
+    """The retirements of ``blocks`` (what :func:`_blocks` gives), a block at a time, column
+    by column (counting issuance rows and collecting bad rows as it goes; after the first bad
+    row nothing more is yielded). It stops with :class:`_ImportedBefore` as soon as the digest
+    shows the file was imported before, and at the latest at its end."""
+    for columns, others in blocks:
         for other in others:
             if type(other) is IssuanceRow:
                 counts["issuance"] += 1
@@ -217,7 +230,8 @@ def import_file(
         with Path(path).open("rb") as fh, ThreadPoolExecutor(1, "reconcile-digest") as pool:
             digest = _Digest(pool, engine, registry, path)
             try:
-                result = _import(engine, fh, layout, digest, actor, source)
+                with contextlib.closing(_blocks(fh, Path(path), layout)) as blocks:
+                    result = _import(engine, blocks, layout, digest, actor, source)
             except _ImportedBefore as before:
                 return _repeat(before.row)
             except IntegrityError:  # the same file, imported by another process just now
@@ -234,7 +248,12 @@ def import_file(
 
 
 def _import(
-    engine: Engine, fh: IO[bytes], layout: Layout, digest: _Digest, actor: str, source: str
+    engine: Engine,
+    blocks: Iterator[tuple[Columns, list]],
+    layout: Layout,
+    digest: _Digest,
+    actor: str,
+    source: str,
 ) -> ImportResult:
     counts = {"rows": 0, "issuance": 0, "errors": 0}
     errors: list[RowError] = []
@@ -242,8 +261,8 @@ def _import(
         _lock_registry(conn, layout.registry)
         import_id = _next_import_id(conn)
         with without_gc():
-            blocks = _rows(fh, layout, digest, counts, errors)
-            added = store(conn, blocks, layout.registry, import_id)
+            rows = _rows(blocks, digest, counts, errors)
+            added = store(conn, rows, layout.registry, import_id)
         sha256, size = digest.result()
         if errors:
             raise ValidationError(

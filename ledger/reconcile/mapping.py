@@ -165,6 +165,7 @@ def layout_of(spec: Mapping[str, Any]) -> Layout:
         encoding=encoding,
         delimiter=delimiter,
         batch=batch,
+        spec=json.loads(json.dumps(spec)),
     )
 
 
