@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from ledger.reconcile.formats import LAYOUTS, Columns, Layout, read_blocks
+from ledger.reconcile.mapping import layout_of
 from ledger.reconcile.model import IssuanceRow, RowError
 
 #: Files at least this large are read in a child process (a smaller one is read before a
@@ -51,10 +52,11 @@ def read_blocks_beside(path: Path, layout: Layout) -> Iterator[tuple[Columns, li
     """:func:`~ledger.reconcile.formats.read_blocks` of the file at ``path``, read by a child
     process (see the module text); ``layout`` must be one :func:`can_read` allows."""
     request = {"path": str(path), "format": layout.key, "mapping": layout.spec}
-    root = str(Path(__file__).resolve().parents[2])  # this ledger package, not another
+    # This ledger package, not one the working directory holds (-P leaves that out).
+    root = str(Path(__file__).resolve().parents[2])
     paths = [root, os.environ.get("PYTHONPATH")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
-    command = [sys.executable, "-m", __name__]
+    command = [sys.executable, "-P", "-m", __name__]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as child:
@@ -68,7 +70,10 @@ def read_blocks_beside(path: Path, layout: Layout) -> Iterator[tuple[Columns, li
                 if not size:  # the end: the child exits now
                     child.wait()
                     return
-                columns, others = marshal.loads(read(size))  # noqa: S302 (see the module text)
+                data = read(size)
+                if len(data) < size:
+                    break
+                columns, others = marshal.loads(data)  # noqa: S302 (see the module text)
                 yield columns, [IssuanceRow(*o) if len(o) == 1 else RowError(*o) for o in others]
             raise _failure(child, path)
         finally:
@@ -83,7 +88,7 @@ def _widen(pipe: IO[bytes]) -> None:
 
 
 def _failure(child: subprocess.Popen, path: Path) -> Exception:
-    """What a child that stopped before the end of its file failed with."""
+    """What a child that stopped before the end of its file (or within a block) failed with."""
     problem = child.stderr.read().decode(errors="replace").strip()
     code = child.wait()
     if code == _FAILED_TO_READ:
@@ -95,8 +100,6 @@ def _failure(child: subprocess.Popen, path: Path) -> Exception:
 
 def _serve(request: dict, out: IO[bytes]) -> None:
     """The child: read the file the request names and write each block to ``out``."""
-    from ledger.reconcile.mapping import layout_of
-
     mapping = request["mapping"]
     layout = LAYOUTS[request["format"]] if mapping is None else layout_of(mapping)
     with open(request["path"], "rb") as fh:

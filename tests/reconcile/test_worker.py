@@ -90,6 +90,18 @@ def test_a_child_stopped_early_is_ended(tmp_path, children):
     assert child.returncode is not None
 
 
+def test_a_child_killed_while_reading_raises_instead_of_ending_the_file_early(tmp_path, children):
+    path = tmp_path / "verra.csv"
+    reconcile_bench.write_export(path, 50_000)
+    blocks = worker.read_blocks_beside(path, LAYOUTS["verra"])
+    next(blocks)
+    children[0].kill()
+    with pytest.raises(RuntimeError) as failed:
+        for _ in blocks:
+            pass
+    assert "exit status -9" in str(failed.value)
+
+
 def test_a_file_the_child_cannot_read_is_an_os_error(tmp_path):
     missing = tmp_path / "missing.csv"
     with pytest.raises(FileNotFoundError) as failed:
