@@ -2,14 +2,14 @@
 
 An import parses its file and writes its rows at the same time. In one process the two take
 turns with the interpreter's lock, and every row read on one processor is handed to another,
-which costs the reading about a third more than reading alone. :func:`read_blocks_beside`
+which costs the reading a third or more over reading alone. :func:`read_blocks_beside`
 moves the reading into a child interpreter (``python -m ledger.reconcile.worker``), which
 sends each block back through a pipe: the parent only loads and writes the rows.
 
 It gives exactly what :func:`~ledger.reconcile.formats.read_blocks` gives for the file, block
 by block and in order, so what is stored, counted and refused is the same. The blocks cross
-as :mod:`marshal` data (lists, text, numbers and bytes only; nothing the parent loads can run
-code). The child is started for one file and ended when the reading ends, early or not; a
+as :mod:`marshal` data: lists of text, numbers and bytes, whose loading (unlike pickle's)
+calls nothing. The child is started for one file and ended when the reading ends, early or not; a
 child that fails raises here, an :class:`OSError` for a file it cannot read.
 
 Only layouts a child can rebuild are read this way: the public formats (by name) and column
@@ -44,8 +44,9 @@ _FAILED_TO_READ = 3
 
 
 def can_read(layout: Layout) -> bool:
-    """Whether a child process can rebuild ``layout``."""
-    return LAYOUTS.get(layout.key) is layout or layout.spec is not None
+    """Whether a child process can be started (an embedded interpreter may have no program
+    to start) and can build ``layout`` again."""
+    return bool(sys.executable) and (LAYOUTS.get(layout.key) is layout or layout.spec is not None)
 
 
 def read_blocks_beside(path: Path, layout: Layout) -> Iterator[tuple[Columns, list]]:
