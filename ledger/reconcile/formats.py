@@ -294,7 +294,8 @@ def _line_of(item: tuple | Parsed) -> int:
 
 
 #: A block's retirements column by column: a sequence of each field of
-#: :class:`~ledger.reconcile.model.RegistryRetirement`, in its order, a value a row.
+#: :class:`~ledger.reconcile.model.RegistryRetirement`, in its order, a value a row (each a
+#: list or a tuple).
 Columns = Sequence[Sequence]
 #: The columns of a block without retirements.
 NO_COLUMNS: Columns = ((),) * len(fields(RegistryRetirement))
@@ -409,7 +410,7 @@ class _Rows:
         width = self.width
         if len(set(map(len, cells))) != 1 or len(cells[0]) != width:
             return None
-        lines: Sequence[int] = range(first, first + len(cells))
+        lines = list(range(first, first + len(cells)))
         position = self.positions[RETIRED_ON]
         if position == width:  # no retirement date at all: issuance rows only
             return NO_COLUMNS, list(map(IssuanceRow, lines))
@@ -451,7 +452,7 @@ class _Rows:
 
 
 def _plain_columns(
-    layout: Layout, values: list[list[str]], data: list[bytes], lines: Sequence[int]
+    layout: Layout, values: list[list[str]], data: list[bytes], lines: list[int]
 ) -> Columns | None:
     """Retirements read column by column (``values[f]`` the column of field ``f``), or
     None when any of them is not plain: a serial the layout's batch reader does not take, a

@@ -226,11 +226,12 @@ def import_file(
     """Import the registry export at ``path`` read with ``layout`` (see the module text),
     then run ``match(engine, registry)`` (the matching that records findings)."""
     registry = layout.registry
+    path = Path(path)
     try:
-        with Path(path).open("rb") as fh, ThreadPoolExecutor(1, "reconcile-digest") as pool:
+        with path.open("rb") as fh, ThreadPoolExecutor(1, "reconcile-digest") as pool:
             digest = _Digest(pool, engine, registry, path)
             try:
-                with contextlib.closing(_blocks(fh, Path(path), layout)) as blocks:
+                with contextlib.closing(_blocks(fh, path, layout)) as blocks:
                     result = _import(engine, blocks, layout, digest, actor, source)
             except _ImportedBefore as before:
                 return _repeat(before.row)

@@ -105,9 +105,8 @@ def _serve(request: dict, out: IO[bytes]) -> None:
     layout = LAYOUTS[request["format"]] if mapping is None else layout_of(mapping)
     with open(request["path"], "rb") as fh:
         for columns, others in read_blocks(fh, layout):
-            sent = [c if type(c) in (list, tuple) else list(c) for c in columns]
             notes = list(map(astuple, others))  # (line,) or (line, code, reason)
-            data = marshal.dumps((sent, notes))
+            data = marshal.dumps((columns, notes))
             out.write(len(data).to_bytes(_HEADER, "little"))
             out.write(data)
     out.write(bytes(_HEADER))
