@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,7 @@ from ledger.reconcile import formats
 from ledger.reconcile.formats import LAYOUTS, read
 from ledger.reconcile.mapping import load_mapping, parse_mapping
 from ledger.reconcile.model import IssuanceRow, RegistryRetirement, RowError
-
-DATA = Path(__file__).with_name("data")
+from tests.reconcile.samples import DATA, LAYOUT_OF, layout_for
 
 
 def parse(name: str, layout):
@@ -258,25 +256,13 @@ def _many_rows(name: str, copies: int) -> bytes:
     return header + b"\n" + body.rstrip(b"\r\n") + b"\n" + body * copies
 
 
-@pytest.mark.parametrize(
-    ("name", "layout"),
-    [
-        ("verra_current.csv", "verra"),
-        ("verra_older.csv", "verra"),
-        ("verra_bad_rows.csv", "verra"),
-        ("gold_standard.csv", "gs"),
-        ("climate_action_reserve.csv", "car"),
-        ("american_carbon_registry.csv", "acr"),
-        ("haixia.csv", "haixia-mapping.json"),
-        ("ccer.csv", "ccer-mapping.csv"),
-    ],
-)
-def test_every_batch_reader_reads_what_the_row_reader_reads(name, layout):
+@pytest.mark.parametrize("name", list(LAYOUT_OF))
+def test_every_batch_reader_reads_what_the_row_reader_reads(name):
     """Each layout's column-by-column reader gives what reading row by row gives, for good
     rows, issuance rows, bad rows and rows spanning lines, in blocks of every size."""
     import dataclasses
 
-    fast = LAYOUTS[layout] if layout in LAYOUTS else load_mapping(DATA / layout)
+    fast = layout_for(name)
     slow = dataclasses.replace(fast, batch=None)
     data = _many_rows(name, 300)
     assert list(read(io.BytesIO(data), fast)) == list(read(io.BytesIO(data), slow))
@@ -292,32 +278,15 @@ def test_a_project_written_otherwise_than_in_the_serial_is_read_row_by_row():
     assert len(retirements(rows)) == 999 and rows[-1].code == "row.project_mismatch"
 
 
-LAYOUT_OF = {
-    "verra_current.csv": "verra",
-    "verra_older.csv": "verra",
-    "verra_bad_rows.csv": "verra",
-    "gold_standard.csv": "gs",
-    "climate_action_reserve.csv": "car",
-    "american_carbon_registry.csv": "acr",
-    "haixia.csv": "haixia-mapping.json",
-    "ccer.csv": "ccer-mapping.csv",
-}
-
-
-def _layout(name: str):
-    key = LAYOUT_OF[name]
-    return LAYOUTS[key] if key in LAYOUTS else load_mapping(DATA / key)
-
-
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
 @pytest.mark.parametrize("name", sorted(LAYOUT_OF))
 def test_a_file_reads_alike_in_chunks_of_any_size(monkeypatch, name, size):
     """The stream is read a chunk at a time and split into lines: a "\\r\\n", a quoted line
     break, a BOM or a Chinese character cut by a chunk's end reads as when it is not."""
     data = _many_rows(name, 3)
-    whole = list(read(io.BytesIO(data), _layout(name)))
+    whole = list(read(io.BytesIO(data), layout_for(name)))
     monkeypatch.setattr(formats, "READ_SIZE", size)
-    assert list(read(io.BytesIO(data), _layout(name))) == whole
+    assert list(read(io.BytesIO(data), layout_for(name))) == whole
 
 
 @pytest.mark.parametrize("name", ["verra_older.csv", "american_carbon_registry.csv", "ccer.csv"])
@@ -326,7 +295,7 @@ def test_lines_ending_in_a_carriage_return_alone_are_lines(monkeypatch, name):
     and "\\n" do: the same rows, lines and digests (a row's digest leaves out its line end)."""
     data = _many_rows(name, 3)
     lf = data.replace(b"\r\n", b"\n")
-    expected = list(read(io.BytesIO(lf), _layout(name)))
+    expected = list(read(io.BytesIO(lf), layout_for(name)))
     monkeypatch.setattr(formats, "READ_SIZE", 7)
-    assert list(read(io.BytesIO(lf.replace(b"\n", b"\r")), _layout(name))) == expected
+    assert list(read(io.BytesIO(lf.replace(b"\n", b"\r")), layout_for(name))) == expected
     assert len(expected) > 6

@@ -17,17 +17,10 @@ from ledger.reconcile.formats import LAYOUTS, read_blocks, read_tuples
 from ledger.reconcile.imports import IMPORT, RETIREMENT, import_file
 from ledger.reconcile.mapping import load_mapping
 from ledger.storage.db import read_transaction
+from tests.reconcile.samples import DATA, LAYOUT_OF, layout_for
 
-DATA = Path(__file__).with_name("data")
 FILES = [
-    ("verra_current.csv", LAYOUTS["verra"]),
-    ("verra_older.csv", LAYOUTS["verra"]),
-    ("verra_bad_rows.csv", LAYOUTS["verra"]),
-    ("gold_standard.csv", LAYOUTS["gs"]),
-    ("climate_action_reserve.csv", LAYOUTS["car"]),
-    ("american_carbon_registry.csv", LAYOUTS["acr"]),
-    ("haixia.csv", load_mapping(DATA / "haixia-mapping.json")),
-    ("ccer.csv", load_mapping(DATA / "ccer-mapping.csv")),
+    *((name, layout_for(name)) for name in LAYOUT_OF),
     ("gold_standard.csv", LAYOUTS["verra"]),  # the wrong format: one error for the header
 ]
 
